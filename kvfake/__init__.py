@@ -1,0 +1,25 @@
+"""kvfake: a Redis-compatible in-memory server in pure Python, for tests.
+
+Public API: Server, Store, Clock, SystemClock, ManualClock and the error types.
+Imports: kvfake.net.server, kvfake.store, kvfake.clock, kvfake.errors.
+"""
+
+from kvfake.clock import Clock, ManualClock, SystemClock
+from kvfake.errors import CommandError, KvfakeError, ProtocolError, WrongTypeError
+from kvfake.net.server import Server
+from kvfake.store import Store
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Server",
+    "Store",
+    "Clock",
+    "SystemClock",
+    "ManualClock",
+    "KvfakeError",
+    "ProtocolError",
+    "CommandError",
+    "WrongTypeError",
+    "__version__",
+]

@@ -1,0 +1,17 @@
+"""Redis semantics, one module per command group, and the one command table.
+
+Adding a group: create the module with ``group = CommandGroup("...")`` and add it
+to the explicit list below.  Imports: kvfake.commands.*.  Never: socket, selectors.
+"""
+
+from kvfake.commands import connection, strings
+from kvfake.commands.registry import CommandTable
+
+GROUPS = (
+    connection.group,
+    strings.group,
+)
+
+TABLE = CommandTable.from_groups(*GROUPS)
+
+__all__ = ["TABLE", "GROUPS"]

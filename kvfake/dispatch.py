@@ -1,0 +1,96 @@
+"""Run one request: table lookup, arity, auth gate, store lock, error mapping.
+
+``Dispatcher.execute(ctx, args)`` returns a reply value; it never raises for
+anything a client can send.  A ``CommandError`` becomes an error reply; any
+other exception is a kvfake bug: it is logged on ``logging.getLogger("kvfake")``,
+recorded in ``Dispatcher.internal_errors`` (so tests can assert there were
+none) and answered with ``-ERR internal error in '<cmd>': <exception>``.
+
+Order of checks (Redis 7.0 processCommand): unknown command, unknown
+subcommand, arity, then NOAUTH; everything else is the handler's job, at
+execution time.
+
+Imports: kvfake.commands, kvfake.session, kvfake.store, kvfake.errors,
+kvfake.protocol.replies, kvfake.config.  Never: socket, selectors.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from kvfake.commands import TABLE
+from kvfake.commands.context import Context
+from kvfake.commands.registry import CommandTable
+from kvfake.config import Config
+from kvfake.errors import NOAUTH, CommandError, unknown_command, unknown_subcommand, wrong_arity
+from kvfake.protocol.replies import ErrorReply
+from kvfake.session import ClientSession
+from kvfake.store import Store
+
+log = logging.getLogger("kvfake")
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        table: "CommandTable | None" = None,
+        server: object = None,
+        config: "Config | None" = None,
+    ) -> None:
+        self.store = store
+        self.table = table if table is not None else TABLE
+        self.server = server
+        self.config = config if config is not None else Config()
+        self.internal_errors: list = []
+        self.stat_commands = 0
+        # callables (ctx, args, reply) run after every command (journal, MONITOR...)
+        self.observers: list = []
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.config.values[b"requirepass"])
+
+    def new_context(self, session: ClientSession) -> Context:
+        ctx = Context(store=self.store, session=session, server=self.server, dispatcher=self)
+        ctx.db = self.store.dbs[session.db]
+        return ctx
+
+    def execute(self, ctx: Context, args: list):
+        """Run ``args`` for the client behind ``ctx``; return the reply value."""
+        session = ctx.session
+        self.stat_commands += 1
+        table = self.table
+        try:
+            spec = table._cache.get(args[0]) or table.get(args[0])
+            if spec is None:
+                raise CommandError(unknown_command(args[0], args[1:]))
+            if spec.subcommands and len(args) >= 2:
+                sub = spec.subcommands.get(args[1].lower())
+                if sub is None:
+                    raise CommandError(unknown_subcommand(args[0].decode("latin-1"), args[1]))
+                spec = sub
+            arity = spec.arity
+            if (len(args) != arity) if arity > 0 else (len(args) < -arity):
+                raise CommandError(wrong_arity(spec.name))
+            if not session.authenticated and not spec.no_auth and self.config.values[b"requirepass"]:
+                raise CommandError(NOAUTH)
+            session.last_command = spec.name
+            store = self.store
+            with store.lock:
+                store.now_ms = store.clock.now_ms()
+                ctx.db = store.dbs[session.db]
+                reply = spec.handler(ctx, *args[1:])
+        except CommandError as exc:
+            reply = ErrorReply(exc.text)
+        except Exception as exc:  # a kvfake bug: report, never kill the loop
+            name = args[0].decode("latin-1", "replace").lower()
+            log.exception("internal error while running %r", args[:8])
+            self.internal_errors.append((args, traceback.format_exc()))
+            reply = ErrorReply(f"ERR internal error in '{name}': {type(exc).__name__}: {exc}")
+        if self.observers:
+            for observer in self.observers:
+                observer(ctx, args, reply)
+        return reply

@@ -1,0 +1,122 @@
+"""One client connection: socket + parser + session + output buffer.
+
+Strategy: ``on_readable`` receives what the socket has, feeds the parser and
+runs every complete request, appending each encoded reply to one output
+``bytearray``; ``flush`` then writes as much as the socket takes with one
+``send`` per batch.  What is left waits for EVENT_WRITE, so a slow reader only
+grows its own buffer and never blocks the loop.  A protocol error appends its
+reply, stops reading and closes once the buffer is drained (Redis's
+CLIENT_CLOSE_AFTER_REPLY).
+
+Imports: kvfake.protocol, kvfake.dispatch, kvfake.session, kvfake.errors.
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+
+from kvfake.errors import ProtocolError
+from kvfake.protocol.encoder import encode_into, error_bytes
+from kvfake.protocol.parser import NEED_DATA, RequestParser
+from kvfake.session import ClientSession
+
+RECV_SIZE = 64 * 1024
+
+
+class Connection:
+    __slots__ = ("sock", "loop", "parser", "session", "ctx", "out", "closed", "_writing", "fileno")
+
+    def __init__(self, sock: socket.socket, loop, session: ClientSession) -> None:
+        self.sock = sock
+        self.loop = loop
+        self.parser = RequestParser()
+        self.session = session
+        self.ctx = loop.dispatcher.new_context(session)
+        self.out = bytearray()
+        self.closed = False
+        self._writing = False
+        self.fileno = sock.fileno()
+
+    # called by the loop with the selector event mask
+    def __call__(self, mask: int) -> None:
+        if mask & selectors.EVENT_READ:
+            self.on_readable()
+        if mask & selectors.EVENT_WRITE and not self.closed:
+            self.flush()
+
+    def on_readable(self) -> None:
+        try:
+            data = self.sock.recv(RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self.close()
+            return
+        if not data:
+            self.close()
+            return
+        if self.session.close_after_reply:
+            return  # Redis ignores input once it decided to close
+        self.parser.feed(data)
+        self.process()
+        self.flush()
+
+    def process(self) -> None:
+        """Run every complete buffered request (until one asks to close)."""
+        parser = self.parser
+        session = self.session
+        ctx = self.ctx
+        execute = self.loop.dispatcher.execute
+        out = self.out
+        auth_enabled = self.loop.dispatcher.auth_enabled
+        while not session.close_after_reply:
+            parser.auth_required = auth_enabled and not session.authenticated
+            try:
+                args = parser.next_request()
+            except ProtocolError as exc:
+                out += error_bytes(exc.text)
+                session.close_after_reply = True
+                break
+            if args is NEED_DATA:
+                break
+            reply = execute(ctx, args)
+            encode_into(out, reply, session.protover)
+            if session.pending_action is not None:
+                action = session.pending_action
+                session.pending_action = None
+                action(self)
+            auth_enabled = self.loop.dispatcher.auth_enabled
+
+    def flush(self) -> None:
+        out = self.out
+        if out:
+            try:
+                sent = self.sock.send(out)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError:
+                self.close()
+                return
+            if sent:
+                del out[:sent]
+        if out:
+            if not self._writing:
+                self._writing = True
+                self.loop.set_write_interest(self, True)
+        else:
+            if self._writing:
+                self._writing = False
+                self.loop.set_write_interest(self, False)
+            if self.session.close_after_reply:
+                self.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.loop.forget(self)
+        try:
+            self.sock.close()
+        except OSError:
+            pass

@@ -1,0 +1,36 @@
+"""Per-connection state that commands may read and change.
+
+Imports: nothing from kvfake.  Never: socket, selectors.
+"""
+
+from __future__ import annotations
+
+from attrs import define, field
+
+
+@define
+class ClientSession:
+    """One client's state: the server loop owns it, handlers change it via Context."""
+
+    id: int
+    addr: str = "127.0.0.1:0"
+    laddr: str = "127.0.0.1:0"
+    fd: int = -1
+    name: bytes = b""
+    db: int = 0
+    protover: int = 2
+    authenticated: bool = True
+    user: bytes = b"default"
+    lib_name: bytes = b""
+    lib_ver: bytes = b""
+    created_ms: int = 0
+    last_interaction_ms: int = 0
+    last_command: bytes = b"NULL"
+    close_after_reply: bool = False
+    # CLIENT REPLY ON/OFF/SKIP
+    reply_mode: str = "on"
+    skip_next_reply: bool = False
+    # set by handlers that ask the loop to do something after the reply
+    # (e.g. RESET, blocking): opaque to the session itself
+    pending_action: object = None
+    extra: dict = field(factory=dict)

@@ -16,6 +16,7 @@ kvfake.protocol.replies, kvfake.config.  Never: socket, selectors.
 
 from __future__ import annotations
 
+import collections
 import logging
 import traceback
 
@@ -46,6 +47,14 @@ class Dispatcher:
         self.config = config if config is not None else Config()
         self.internal_errors: list = []
         self.stat_commands = 0
+        # INFO commandstats / errorstats, cleared by CONFIG RESETSTAT: fullname -> calls,
+        # fullname -> calls that failed / were rejected before running, error code -> count
+        self.command_calls: dict = collections.defaultdict(int)
+        self.command_failed: dict = {}
+        self.command_rejected: dict = {}
+        self.error_counts: dict = {}
+        # commands.server's per-server state (LASTSAVE, run id...), made on first use
+        self.server_state: object = None
         # callables (ctx, args, reply) run after every command (journal, MONITOR...)
         self.observers: list = []
 
@@ -63,6 +72,7 @@ class Dispatcher:
         session = ctx.session
         self.stat_commands += 1
         table = self.table
+        handled = False
         try:
             spec = table._cache.get(args[0]) or table.get(args[0])
             if spec is None:
@@ -82,15 +92,39 @@ class Dispatcher:
             with store.lock:
                 store.now_ms = store.clock.now_ms()
                 ctx.db = store.dbs[session.db]
+                handled = True
                 reply = spec.handler(ctx, *args[1:])
+            self.command_calls[spec.name] += 1
         except CommandError as exc:
             reply = ErrorReply(exc.text)
+            self.count_error(exc.text, args, spec if handled else None)
         except Exception as exc:  # a kvfake bug: report, never kill the loop
             name = args[0].decode("latin-1", "replace").lower()
             log.exception("internal error while running %r", args[:8])
             self.internal_errors.append((args, traceback.format_exc()))
             reply = ErrorReply(f"ERR internal error in '{name}': {type(exc).__name__}: {exc}")
+            self.count_error(reply.text, args, spec if handled else None)
         if self.observers:
             for observer in self.observers:
                 observer(ctx, args, reply)
         return reply
+
+    def count_error(self, text: str, args: list, spec) -> None:
+        """INFO errorstats / commandstats bookkeeping for one error reply.
+
+        ``spec`` is the command that ran and failed, or None when the error came
+        before it could run (unknown command, arity, NOAUTH): Redis counts the
+        latter as a "rejected" call of the command, when there is one.
+        """
+        code = text.split(" ", 1)[0]
+        self.error_counts[code] = self.error_counts.get(code, 0) + 1
+        if spec is not None:
+            name = spec.name
+            self.command_calls[name] += 1
+            self.command_failed[name] = self.command_failed.get(name, 0) + 1
+            return
+        spec = self.table.get(args[0])
+        if spec is not None and spec.subcommands and len(args) >= 2:
+            spec = spec.subcommands.get(args[1].lower())
+        if spec is not None:
+            self.command_rejected[spec.name] = self.command_rejected.get(spec.name, 0) + 1

@@ -30,6 +30,8 @@ class ClientSession:
     # CLIENT REPLY ON/OFF/SKIP
     reply_mode: str = "on"
     skip_next_reply: bool = False
+    # CLIENT NO-EVICT ON (flag "e" in CLIENT LIST; kept across RESET)
+    no_evict: bool = False
     # set by handlers that ask the loop to do something after the reply
     # (e.g. RESET, blocking): opaque to the session itself
     pending_action: object = None

@@ -5,11 +5,15 @@ to the explicit list below.  Imports: kvfake.commands.*.  Never: socket, selecto
 """
 
 from kvfake.commands import connection, strings
+from kvfake.commands import keys
+from kvfake.commands import server
 from kvfake.commands.registry import CommandTable
 
 GROUPS = (
     connection.group,
     strings.group,
+    keys.group,
+    server.group,
 )
 
 TABLE = CommandTable.from_groups(*GROUPS)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from kvfake.errors import CommandError, unknown_command, unknown_subcommand, wrong_arity
 
@@ -106,7 +106,8 @@ class CommandTable:
                 key = spec.name.encode()
                 if key in top:
                     raise ValueError(f"command {spec.name!r} registered twice")
-                top[key] = spec
+                # a copy: subcommands are attached below, per table (groups may build several)
+                top[key] = evolve(spec, subcommands={})
         for spec in subs:
             container, _, sub = spec.name.partition("|")
             ckey = container.encode()

@@ -70,18 +70,28 @@ class Connection:
         execute = self.loop.dispatcher.execute
         out = self.out
         auth_enabled = self.loop.dispatcher.auth_enabled
+        session.last_interaction_ms = self.loop.store.clock.now_ms()  # CLIENT LIST idle=
         while not session.close_after_reply:
             parser.auth_required = auth_enabled and not session.authenticated
             try:
                 args = parser.next_request()
             except ProtocolError as exc:
-                out += error_bytes(exc.text)
+                if session.reply_mode == "on":  # CLIENT REPLY OFF/SKIP drop this one too
+                    out += error_bytes(exc.text)
                 session.close_after_reply = True
                 break
             if args is NEED_DATA:
                 break
             reply = execute(ctx, args)
-            encode_into(out, reply, session.protover)
+            # CLIENT REPLY (redis 7.0 resetClient): "off" drops every reply, "skip"
+            # drops this one; a SKIP just run makes the next command's reply "skip".
+            if session.reply_mode == "on":
+                encode_into(out, reply, session.protover)
+            elif session.reply_mode == "skip":
+                session.reply_mode = "on"
+            if session.skip_next_reply:
+                session.skip_next_reply = False
+                session.reply_mode = "skip"
             if session.pending_action is not None:
                 action = session.pending_action
                 session.pending_action = None
@@ -90,6 +100,7 @@ class Connection:
 
     def flush(self) -> None:
         out = self.out
+        wrote = bool(out)
         if out:
             try:
                 sent = self.sock.send(out)
@@ -108,7 +119,10 @@ class Connection:
             if self._writing:
                 self._writing = False
                 self.loop.set_write_interest(self, False)
-            if self.session.close_after_reply:
+            if self.session.close_after_reply and wrote:
+                # Redis closes once the last reply is written: a QUIT (or protocol
+                # error) whose reply CLIENT REPLY OFF dropped leaves the connection
+                # open, ignoring input, until the peer closes (redis 7.0.15).
                 self.close()
 
     def close(self) -> None:

@@ -32,6 +32,8 @@ Imports: kvfake.errors.  Never: socket, selectors, store, commands.
 
 from __future__ import annotations
 
+import re
+
 from kvfake.errors import ProtocolError
 
 # redis 7.0.15: reply "-ERR Protocol error: unbalanced quotes in request", then close.
@@ -41,7 +43,7 @@ _BLANKS = frozenset(b" \t\n\r\x0b\x0c")  # C isspace() in the "C" locale
 _TOKEN_END = frozenset(b" \t\n\r")  # what ends an unquoted argument
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
-_SLOW_BYTES = (b'"', b"'", b"\x0b", b"\x0c")
+_needs_slow_path = re.compile(b"[\"'\x0b\x0c\x00]").search  # quotes, VT, FF, NUL
 _DQUOTE, _SQUOTE, _BACKSLASH = ord('"'), ord("'"), ord("\\")
 
 
@@ -53,13 +55,14 @@ def split_inline(line: bytes) -> list[bytes]:
 
     Raises :class:`~kvfake.errors.ProtocolError` on unbalanced quotes.
     """
+    if type(line) is not bytes:  # the parser may hand over a bytearray slice
+        line = bytes(line)
+    if _needs_slow_path(line) is None:
+        return line.split()
     nul = line.find(b"\0")
     if nul >= 0:
         line = line[:nul]
-    for b in _SLOW_BYTES:
-        if b in line:
-            return _split_slow(line)
-    return line.split()
+    return _split_slow(line)
 
 
 def _split_slow(line: bytes) -> list[bytes]:
@@ -78,11 +81,12 @@ def _split_slow(line: bytes) -> list[bytes]:
                 break
             if c == _DQUOTE:
                 i = _double_quoted(line, i + 1, cur)
-            elif c == _SQUOTE:
+                break  # a closing quote ends the argument (even before VT or FF)
+            if c == _SQUOTE:
                 i = _single_quoted(line, i + 1, cur)
-            else:
-                cur.append(c)
-                i += 1
+                break
+            cur.append(c)
+            i += 1
         args.append(bytes(cur))
 
 

@@ -25,7 +25,7 @@ from kvfake.store.values import Hash, List, SetValue
 
 
 class Database:
-    __slots__ = ("index", "data", "expires", "store", "_heap")
+    __slots__ = ("index", "data", "expires", "store", "_heap", "scan_index")
 
     def __init__(self, index: int, store) -> None:
         self.index = index
@@ -33,6 +33,8 @@ class Database:
         self.data: dict = {}
         self.expires: dict = {}
         self._heap: list = []
+        # SCAN's cache: (data dict, sorted key hashes, keys); owned by commands/keys.py
+        self.scan_index = None
 
     # -- lookups -----------------------------------------------------------
 
@@ -188,6 +190,7 @@ class Database:
         self.data = {}
         self.expires = {}
         self._heap = []
+        self.scan_index = None
 
     def swap_with(self, other: "Database") -> None:
         self.data, other.data = other.data, self.data

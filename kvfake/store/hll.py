@@ -28,6 +28,10 @@ Corrupt values are handled the way Redis 7.0 handles them (its checks, in its or
 string that is not an HLL raises ``NOT_AN_HLL``; a sparse value whose opcodes do not cover
 exactly 16384 registers raises ``CORRUPTED_HLL`` when an operation walks it.  A dense value
 is never "corrupt" (every bit pattern is a register); a register above 51 counts nowhere.
+One difference is left, on corrupt input only: a sparse value ending in a lone XZERO byte
+makes Redis read the byte past the end of its in-memory string, which its own updates can
+leave non-zero from one command to the next; kvfake takes it as NUL at the start of every
+command (as it is in Redis for a freshly written value) and tracks it within the command.
 
 Imports: kvfake.errors.  Never: socket, selectors, other kvfake modules.
 """
@@ -35,7 +39,10 @@ Imports: kvfake.errors.  Never: socket, selectors, other kvfake modules.
 from __future__ import annotations
 
 import math
+import re
 import struct
+import sys
+from array import array
 from bisect import bisect_right
 from itertools import accumulate
 from typing import Iterable, Sequence, Union
@@ -63,7 +70,6 @@ _TERMINATOR = 1 << _Q  # the 51st bit: a 50-zero run counts as 51
 _SPARSE_VAL_MAX = 32
 _ZERO_MAX = 64
 _ALPHA_INF = 0.721347520444481703680  # 0.5 / ln(2)
-_INT64_MIN = -(1 << 63)
 
 _EMPTY_SPARSE_BODY = b"\x7f\xff"  # XZERO:16384
 
@@ -225,7 +231,7 @@ def _dense_set(buf: bytearray, index: int, value: int) -> None:
 #
 # An opcode is an int: 0x00-0x3f ZERO, 0x80-0xff VAL, 0x4000-0x7fff XZERO (both bytes,
 # big-endian).  0x40-0x7f alone is an XZERO cut short by the end of the value: Redis then
-# reads the string's NUL terminator as its second byte, and so does this module.
+# reads its second byte past the end of the string (see _Hll.phantom).
 
 
 def _span_of_byte(op: int) -> int:
@@ -255,39 +261,62 @@ def _zeros(runlen: int) -> int:
     return runlen - 1 if runlen <= _ZERO_MAX else 0x4000 | (runlen - 1)
 
 
-def _decode_ops(body: bytes | bytearray) -> list[int]:
-    ops = []
-    append = ops.append
-    n = len(body)
-    i = 0
-    while i < n:
-        b = body[i]
-        if b & 0xC0 == 0x40 and i + 1 < n:
-            append((b << 8) | body[i + 1])
-            i += 2
-        else:
-            append(b)
-            i += 1
-    return ops
+# Decoding and encoding run mostly in C: XZERO is the only two-byte opcode, and scanning
+# for "a byte in 0x40-0x7f plus the next byte" from the left finds exactly the XZEROs that
+# a sequential walk would, so the bytes between them are one-byte opcodes taken as they are.
+_XZERO_RE = re.compile(rb"[\x40-\x7f].", re.DOTALL)
+_NONZERO_RE = re.compile(rb"[^\x00]")
+_SPAN_TABLE = bytes(0 if 0x40 <= op < 0x80 else _span_of_byte(op) for op in range(256))
 
 
-def _encode_ops(ops: Iterable[int]) -> bytearray:
+def _decode(body: bytes) -> tuple[list[int], list[int]]:
+    """Opcodes and their spans (registers covered)."""
+    ops: list[int] = []
+    spans: list[int] = []
+    pos = 0
+    for match in _XZERO_RE.finditer(body):
+        at = match.start()
+        segment = body[pos:at]
+        ops += segment
+        spans += segment.translate(_SPAN_TABLE)
+        op = (body[at] << 8) | body[at + 1]
+        ops.append(op)
+        spans.append((op & 0x3FFF) + 1)
+        pos = at + 2
+    segment = body[pos:]
+    ops += segment
+    spans += segment.translate(_SPAN_TABLE)
+    if ops and 0x40 <= ops[-1] < 0x80:
+        spans[-1] = _SPAN1[ops[-1]]
+    return ops, spans
+
+
+def _decode_ops(body: bytes) -> list[int]:
+    return _decode(body)[0]
+
+
+def _encode_ops(ops: list[int]) -> bytes:
+    if not ops or max(ops) < 256:
+        return bytes(ops)
+    # Find the XZEROs by their high bytes (one per opcode, as 16-bit array items).
+    words = array("H", ops).tobytes()
+    highs = words[1::2] if sys.byteorder == "little" else words[0::2]
     out = bytearray()
-    append = out.append
-    for op in ops:
-        if op < 256:
-            append(op)
-        else:
-            append(op >> 8)
-            append(op & 0xFF)
-    return out
+    pos = 0
+    for match in _NONZERO_RE.finditer(highs):
+        at = match.start()
+        out += bytes(ops[pos:at])
+        out += ops[at].to_bytes(2, "big")
+        pos = at + 1
+    out += bytes(ops[pos:])
+    return bytes(out)
 
 
 def _ops_nbytes(ops: Iterable[int]) -> int:
     return sum(1 if op < 256 else 2 for op in ops)
 
 
-def _sparse_registers(ops: Iterable[int]) -> bytearray | None:
+def _sparse_registers(ops: Sequence[int], phantom: int = 0) -> bytearray | None:
     """The registers of a sparse body, or None if it does not cover exactly 16384 of them.
 
     redis 7.0 hllSparseToDense / hllMerge: a VAL run reaching past the last register stops
@@ -304,6 +333,8 @@ def _sparse_registers(ops: Iterable[int]) -> bytearray | None:
             idx += runlen
         else:
             idx += _span(op)
+    if ops and 0x40 <= ops[-1] < 0x80:
+        idx += phantom  # a lone trailing XZERO byte reads its second byte past the end
     return regs if idx == REGISTERS else None
 
 
@@ -311,9 +342,15 @@ def _sparse_registers(ops: Iterable[int]) -> bytearray | None:
 
 
 class _Hll:
-    """A mutable HLL for the duration of one command; ``to_bytes()`` gives the value back."""
+    """A mutable HLL for the duration of one command; ``to_bytes()`` gives the value back.
 
-    __slots__ = ("dense", "header", "max_bytes", "nbytes", "ops", "starts", "total", "truncated")
+    ``phantom`` is the byte just past the end of the value as Redis's in-memory string holds
+    it (the NUL terminator, or a byte left there by an update).  It only matters for a
+    corrupt value ending in a lone XZERO byte, whose missing second byte Redis reads from
+    there.  A value starts each call with 0, as a freshly written string has.
+    """
+
+    __slots__ = ("dense", "header", "max_bytes", "nbytes", "ops", "phantom", "starts", "total")
 
     def __init__(self, value: bytes | None, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -325,18 +362,16 @@ class _Hll:
         self.dense = None
         self.header = bytearray(value[:HEADER_SIZE])
         body = value[HEADER_SIZE:]
-        self.ops = _decode_ops(body)
+        self.ops, spans = _decode(body)
         self.nbytes = len(body)
-        # a lone trailing 01xxxxxx byte (XZERO without its second byte)
-        self.truncated = bool(self.ops) and 0x40 <= self.ops[-1] < 0x80
-        spans = [_span(op) for op in self.ops]
+        self.phantom = 0
         self.starts = [0, *accumulate(spans)]
         self.total = self.starts.pop()
 
     def to_bytes(self) -> bytes:
         if self.dense is not None:
             return bytes(self.dense)
-        return bytes(self.header + _encode_ops(self.ops))
+        return bytes(self.header) + _encode_ops(self.ops)
 
     def invalidate_cache(self) -> None:
         if self.dense is not None:
@@ -348,18 +383,23 @@ class _Hll:
         """One byte per register, or None for a sparse body that is corrupt."""
         if self.dense is not None:
             return _unpack_dense(self.dense[HEADER_SIZE:])
-        return _sparse_registers(self.ops)
+        return _sparse_registers(self.ops, self.phantom)
 
     def to_dense(self) -> bool:
         """Promote to the dense encoding; False if the sparse body is corrupt."""
         if self.dense is not None:
             return True
-        regs = _sparse_registers(self.ops)
+        regs = _sparse_registers(self.ops, self.phantom)
         if regs is None:
             return False
         self.header[4] = DENSE  # the rest of the header (unused bytes, cache) is kept
         self.dense = self.header + _pack_dense(regs)
         return True
+
+    def _span_at(self, op: int) -> int:
+        if 0x40 <= op < 0x80:  # lone XZERO byte: always the last opcode
+            return (((op & 0x3F) << 8) | self.phantom) + 1
+        return _span(op)
 
     def set(self, index: int, count: int) -> int:
         """Raise register ``index`` to ``count``: 1 if changed, 0 if not, -1 if corrupt."""
@@ -389,7 +429,7 @@ class _Hll:
             return 1
         # General case: split the opcode around the register.
         first = starts[i]
-        last = first + _span(op) - 1
+        last = first + self._span_at(op) - 1
         seq = []
         if _is_val(op):
             current = ((op >> 2) & 0x1F) + 1
@@ -405,24 +445,27 @@ class _Hll:
             seq.append(_val(count, 1))
             if index != last:
                 seq.append(_zeros(last - index))
-            oldlen = 1 if op < 0x40 else 2  # a cut-short XZERO still counts as 2 bytes
+            oldlen = 1 if op < 0x40 else 2  # a lone XZERO byte still counts as 2
         delta = _ops_nbytes(seq) - oldlen
         if delta > 0 and HEADER_SIZE + self.nbytes + delta > self.max_bytes:
             return self._promote(index, count)
         if 0x40 <= op < 0x80:
-            # Redis writes the whole new sequence but the value grows by seqlen - 2 only:
-            # the last byte of the sequence falls off the end.
-            seq = _decode_ops(_encode_ops(seq)[:-1])
-            delta = _ops_nbytes(seq) - 1
+            # Redis copies the whole new sequence but the length grows by seqlen - 2 only:
+            # the sequence's last byte lands just past the end of the string.
+            encoded = _encode_ops(seq)
+            self.phantom = encoded[-1]
+            seq = _decode_ops(encoded[:-1])
+            delta = len(encoded) - 2
+        else:
+            self.phantom = 0  # the string's length was set again: NUL terminator
+        new_starts = []
+        start = first
+        for o in seq:
+            new_starts.append(start)
+            start += _span(o)
         ops[i : i + 1] = seq
-        starts[i : i + 1] = [first, *accumulate(_span(o) for o in seq[:-1])][: len(seq)]
-        for k in range(1, len(seq)):
-            starts[i + k] += first
-        starts[i] = first
+        starts[i : i + 1] = new_starts
         self.nbytes += delta
-        if i + len(seq) == len(ops):
-            self.total = first + sum(_span(o) for o in seq)
-            self.truncated = bool(ops) and 0x40 <= ops[-1] < 0x80
         self._merge_vals(i)
         return 1
 
@@ -443,8 +486,11 @@ class _Hll:
                         ops[j : j + 2] = [(op & 0xFC) | (runlen - 1)]
                         del starts[j + 1]
                         self.nbytes -= 1
+                        self.phantom = 0
                         continue  # try again with the following opcode
             j += 1
+        # The covered range changes only through the last opcode (a lone XZERO byte).
+        self.total = starts[-1] + self._span_at(ops[-1]) if ops else 0
 
     def _promote(self, index: int, count: int) -> int:
         if not self.to_dense():
@@ -596,7 +642,7 @@ def pfcount(values: Sequence[Value]) -> tuple[int, list[bytes | None]]:
 
 def _merge(values: Sequence[Value]) -> tuple[bytes | bytearray, bool]:
     """Register-wise max of the values, key by key; and whether any of them is dense."""
-    acc: bytes | bytearray = bytes(REGISTERS)
+    acc: bytes | bytearray | None = None
     any_dense = False
     for value in values:
         if value is None:
@@ -609,8 +655,8 @@ def _merge(values: Sequence[Value]) -> tuple[bytes | bytearray, bool]:
             regs = _sparse_registers(_decode_ops(value[HEADER_SIZE:]))
             if regs is None:
                 raise CorruptHllError(None)
-        acc = bytes(map(max, acc, regs)) if any(acc) else regs
-    return acc, any_dense
+        acc = regs if acc is None else bytes(map(max, acc, regs))
+    return (bytes(REGISTERS) if acc is None else acc), any_dense
 
 
 def pfmerge(values: Sequence[Value], *, sparse_max_bytes: int = SPARSE_MAX_BYTES) -> bytes:

@@ -59,6 +59,8 @@ class Store:
         self.stat_expired_keys = 0
         self.stat_keyspace_hits = 0
         self.stat_keyspace_misses = 0
+        # DEBUG SET-ACTIVE-EXPIRE 0 turns the active expiry cycle off (lazy expiry stays)
+        self.active_expire_enabled = True
         # (db, key) -> set of watchers (objects with a ``dirty`` attribute)
         self.watchers: dict = {}
         # hooks installed by the command layer / server (called under the lock)
@@ -78,6 +80,8 @@ class Store:
     def active_expire_step(self, budget: int = 1 << 62) -> int:
         """Delete expired keys in every database (Redis's active expiry cycle)."""
         with self.lock:
+            if not self.active_expire_enabled:
+                return 0
             now = self.refresh_now()
             return sum(db.active_expire(now, budget) for db in self.dbs)
 

@@ -36,8 +36,10 @@ def test_slow_reader_does_not_block_other_clients(server):
     big = b"x" * (1 << 20)
     server.store.set(0, "big", big)
     slow = socket.create_connection((server.host, server.port))
-    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    # ask for ~64 MiB of replies and read none of them
+    # ask for ~64 MiB of replies and read none of them: far more than the
+    # kernel's socket buffers hold, so the server must keep the rest queued.
+    # (No tiny SO_RCVBUF: it would make the final drain crawl at one small
+    # TCP window per delayed ACK.)
     slow.sendall(command("GET", "big") * 64)
     time.sleep(0.05)
     with RawConnection(server.host, server.port) as other:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.raw import RawConnection
@@ -52,11 +52,15 @@ def test_client_reset_with_pending_replies(server):
         assert conn.call("GET", "big") == bulk(b"y" * 200000)
 
 
-@settings(max_examples=30)
+# One server on purpose for every example: the point is that it survives them all.
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(min_size=1, max_size=200))
 def test_garbage_never_kills_the_server(server, garbage):
+    server.store.set(0, "survivor", b"still here")
     s = socket.create_connection((server.host, server.port))
     s.sendall(garbage)
     s.close()
     with RawConnection(server.host, server.port) as conn:
         assert conn.call("PING") == PONG
+        assert conn.call("GET", "survivor") == bulk(b"still here")
+    assert server.errors == []

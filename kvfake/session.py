@@ -35,4 +35,7 @@ class ClientSession:
     # set by handlers that ask the loop to do something after the reply
     # (e.g. RESET, blocking): opaque to the session itself
     pending_action: object = None
+    # True while EXEC runs this client's queued commands (and for scripts):
+    # blocking commands then behave as their non-blocking forms, as in Redis
+    in_exec: bool = False
     extra: dict = field(factory=dict)

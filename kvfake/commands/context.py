@@ -45,6 +45,18 @@ class Context:
     def now_ms(self) -> int:
         return self.store.now_ms
 
+    def notify(self, klass: str, event: bytes, key: bytes) -> None:
+        """Redis's notifyKeyspaceEvent(klass, event, key, dbid) for the current db.
+
+        ``klass`` is Redis's flag letter: "g" generic, "$" string, "l" list,
+        "s" set, "h" hash, "z" zset, "x" expired, "e" evicted, "t" stream,
+        "m" key-miss, "n" new key, "d" module.  Call it where Redis does (same
+        event names, same order); the pub/sub layer decides what to publish.
+        """
+        hook = self.store.notify_hook
+        if hook is not None:
+            hook(self.db.index, klass, event, key)
+
     def select(self, index: int) -> None:
         self.session.db = index
         self.db = self.store.dbs[index]

@@ -66,6 +66,8 @@ class Store:
         # hooks installed by the command layer / server (called under the lock)
         self.key_created_hook = None
         self.expired_hook = None
+        # keyspace notifications: fn(db, klass, event, key), see Context.notify
+        self.notify_hook = None
 
     # -- internal (lock held) ---------------------------------------------
 

@@ -31,6 +31,16 @@ settings.register_profile("long", parent=settings.get_profile("thorough"))
 settings.load_profile("default")
 
 
+def pytest_report_header(config):
+    import os
+
+    from tests.support.redis_server import binary_version
+
+    version = binary_version() or "not found (differential tests skip)"
+    required = " (required: KVFAKE_REQUIRE_REDIS=1)" if os.environ.get("KVFAKE_REQUIRE_REDIS") == "1" else ""
+    return f"redis-server: {version}{required}"
+
+
 @pytest.fixture
 def h():
     """A fresh in-process harness (see tests/support/harness.py); fails on internal errors."""

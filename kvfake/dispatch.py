@@ -21,6 +21,7 @@ import logging
 import traceback
 
 from kvfake.commands import TABLE
+from kvfake.commands.blocking import BlockingManager
 from kvfake.commands.context import Context
 from kvfake.commands.registry import CommandTable
 from kvfake.config import Config
@@ -57,6 +58,8 @@ class Dispatcher:
         self.server_state: object = None
         # callables (ctx, args, reply) run after every command (journal, MONITOR...)
         self.observers: list = []
+        # parked clients of blocking commands (BLPOP...), served after every command
+        self.blocking = BlockingManager(store, internal_errors=self.internal_errors)
 
     @property
     def auth_enabled(self) -> bool:
@@ -107,6 +110,9 @@ class Dispatcher:
         if self.observers:
             for observer in self.observers:
                 observer(ctx, args, reply)
+        if self.store.ready_keys:
+            # redis 7.0 processCommand: handleClientsBlockedOnKeys after each command
+            self.blocking.serve_ready()
         return reply
 
     def count_error(self, text: str, args: list, spec) -> None:

@@ -38,4 +38,7 @@ class ClientSession:
     # True while EXEC runs this client's queued commands (and for scripts):
     # blocking commands then behave as their non-blocking forms, as in Redis
     in_exec: bool = False
+    # parked by a blocking command (BLPOP...): flag "b" in CLIENT LIST; kept by
+    # kvfake.commands.blocking.BlockingManager
+    blocked: bool = False
     extra: dict = field(factory=dict)

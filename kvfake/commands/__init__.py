@@ -7,6 +7,12 @@ to the explicit list below.  Imports: kvfake.commands.*.  Never: socket, selecto
 from kvfake.commands import connection, strings
 from kvfake.commands import keys
 from kvfake.commands import server
+from kvfake.commands import lists
+from kvfake.commands import bitmaps
+from kvfake.commands import hashes
+from kvfake.commands import hyperloglog
+from kvfake.commands import zsets
+from kvfake.commands import sets
 from kvfake.commands.registry import CommandTable
 
 GROUPS = (
@@ -14,6 +20,12 @@ GROUPS = (
     strings.group,
     keys.group,
     server.group,
+    lists.group,
+    bitmaps.group,
+    hashes.group,
+    hyperloglog.group,
+    zsets.group,
+    sets.group,
 )
 
 TABLE = CommandTable.from_groups(*GROUPS)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hmac
 
-from kvfake.commands import meta
+from kvfake.commands import blocking, meta
 from kvfake.commands.args import parse_int, parse_range_int
 from kvfake.commands.context import Context
 from kvfake.commands.registry import CommandGroup
@@ -296,6 +296,8 @@ def _client_type(session) -> bytes:
 def _client_flags(session) -> bytes:
     # redis 7.0 order: O S M P x b t R B d c u A U r e; "N" when none apply.
     flags = b""
+    if session.blocked:
+        flags += b"b"
     if session.close_after_reply:
         flags += b"c"
     if session.no_evict:
@@ -506,3 +508,27 @@ def cmd_client_reply(ctx: Context, sub: bytes, mode: bytes):
             session.skip_next_reply = True
         return NO_REPLY
     raise CommandError(SYNTAX_ERROR)
+
+
+UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+
+
+@group.command("client|unblock", arity=-3, flags="admin noscript loading stale")
+def cmd_client_unblock(ctx: Context, sub: bytes, client_id: bytes, *reason: bytes):
+    """CLIENT UNBLOCK client-id [TIMEOUT | ERROR]"""
+    # redis 7.0.15: the reason is checked before the id; a 5th argument falls
+    # through to the generic CLIENT syntax error
+    if len(reason) > 1:
+        raise CommandError(
+            f"ERR unknown subcommand or wrong number of arguments for '{_text(sub)[:128]}'. "
+            "Try CLIENT HELP."
+        )
+    error = False
+    if reason:
+        word = _c(reason[0]).upper()
+        if word == b"ERROR":
+            error = True
+        elif word != b"TIMEOUT":
+            raise CommandError(UNBLOCK_REASON)
+    target = parse_int(client_id)
+    return 1 if blocking.unblock_client(ctx, target, error) else 0

@@ -146,7 +146,7 @@ def cmd_keys(ctx: Context, pattern: bytes):
     expires = db.expires
     if expires:
         now = ctx.now_ms
-        keys = [k for k in keys if expires.get(k, now + 1) > now]
+        keys = [k for k in keys if expires.get(k, now) >= now]
     return keys
 
 
@@ -180,31 +180,39 @@ def key_hash(key: bytes) -> int:
     return int.from_bytes(blake2b(key, digest_size=8).digest(), "little") or 1
 
 
-def _scan_index(db) -> tuple:
-    data = db.data
+def scan_index(data) -> tuple:
+    """The SCAN order of a dict's keys: (sorted key hashes, keys in that order)."""
     pairs = sorted([(key_hash(k), k) for k in data])
-    index = (data, [h for h, _ in pairs], [k for _, k in pairs])
-    db.scan_index = index
-    return index
+    return [h for h, _ in pairs], [k for _, k in pairs]
 
 
 def scan_keys(db, cursor: int, count: int) -> tuple:
-    """One SCAN step over ``db``: (next cursor, keys present in the dict, maybe expired).
-
-    Visits at most ``count`` present keys (and at most ``10 * count`` index
-    entries, as Redis bounds its bucket walk), plus any keys sharing the last
-    visited hash.
-    """
+    """One SCAN step over ``db``: (next cursor, keys present in the dict, maybe expired)."""
     data = db.data
+    cached = db.scan_index
+    index = cached[1:] if cached is not None and cached[0] is data else None
+    next_cursor, found, index = scan_dict(data, index, cursor, count)
+    if index is not None:
+        db.scan_index = (data, *index)
+    return next_cursor, found
+
+
+def scan_dict(data, index, cursor: int, count: int) -> tuple:
+    """One SCAN-style step over the keys of ``data`` (the keyspace, a hash's fields...).
+
+    ``index`` is the caller's cached ``scan_index(data)`` or None; a call with
+    cursor 0 rebuilds it (a scan starts there).  Returns (next cursor, keys
+    still in ``data``, index to cache).  Visits at most ``count`` present keys
+    (and at most ``10 * count`` index entries, as Redis bounds its bucket walk),
+    plus any keys sharing the last visited hash.
+    """
     if cursor == 0:
         if len(data) <= count:
-            return 0, list(data)
-        index = _scan_index(db)
-    else:
-        index = db.scan_index
-        if index is None or index[0] is not data:
-            index = _scan_index(db)
-    _, hashes, keys = index
+            return 0, list(data), index
+        index = scan_index(data)
+    elif index is None:
+        index = scan_index(data)
+    hashes, keys = index
     end = len(keys)
     i = bisect_left(hashes, cursor)
     budget = 10 * count
@@ -220,7 +228,7 @@ def scan_keys(db, cursor: int, count: int) -> tuple:
         i += 1
         if key in data:
             found.append(key)
-    return (hashes[i] if i < end else 0), found
+    return (hashes[i] if i < end else 0), found, index
 
 
 @group.command("scan", arity=-2, flags="readonly", keys=(0, 0, 0))

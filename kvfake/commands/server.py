@@ -38,6 +38,7 @@ from attrs import define
 
 from kvfake.commands import meta
 from kvfake.commands.args import parse_range_int
+from kvfake.commands.blocking import blocked_counts
 from kvfake.commands.context import Context
 from kvfake.commands.registry import CommandGroup
 from kvfake.errors import DB_INDEX_OUT_OF_RANGE, SYNTAX_ERROR, CommandError
@@ -441,15 +442,16 @@ def _clients(ctx: Context) -> list:
 
 
 def _info_clients(ctx: Context, state: ServerState) -> list:
+    blocked, in_timeout = blocked_counts(ctx)
     return [
         ("connected_clients", len(_clients(ctx))),
         ("cluster_connections", 0),
         ("maxclients", ctx.dispatcher.config.values[b"maxclients"].decode()),
         ("client_recent_max_input_buffer", 0),
         ("client_recent_max_output_buffer", 0),
-        ("blocked_clients", 0),
+        ("blocked_clients", blocked),
         ("tracking_clients", 0),
-        ("clients_in_timeout_table", 0),
+        ("clients_in_timeout_table", in_timeout),
     ]
 
 

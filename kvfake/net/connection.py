@@ -8,7 +8,12 @@ grows its own buffer and never blocks the loop.  A protocol error appends its
 reply, stops reading and closes once the buffer is drained (Redis's
 CLIENT_CLOSE_AFTER_REPLY).
 
-Imports: kvfake.protocol, kvfake.dispatch, kvfake.session, kvfake.errors.
+A blocking command (BLPOP...) returns a ``Block``: the connection registers it
+with the dispatcher's BlockingManager and stops running requests (what follows
+stays buffered, as in Redis) until the manager calls ``unblocked(reply)``.
+
+Imports: kvfake.protocol, kvfake.dispatch, kvfake.session, kvfake.errors,
+kvfake.commands.blocking.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import selectors
 import socket
 
+from kvfake.commands.blocking import Block
 from kvfake.errors import ProtocolError
 from kvfake.protocol.encoder import encode_into, error_bytes
 from kvfake.protocol.parser import NEED_DATA, RequestParser
@@ -25,7 +31,8 @@ RECV_SIZE = 64 * 1024
 
 
 class Connection:
-    __slots__ = ("sock", "loop", "parser", "session", "ctx", "out", "closed", "_writing", "fileno")
+    __slots__ = ("sock", "loop", "parser", "session", "ctx", "out", "closed", "_writing", "fileno",
+                 "paused", "blocked")
 
     def __init__(self, sock: socket.socket, loop, session: ClientSession) -> None:
         self.sock = sock
@@ -37,6 +44,11 @@ class Connection:
         self.closed = False
         self._writing = False
         self.fileno = sock.fileno()
+        # a fault delay parked this connection: read, but run nothing until resumed
+        self.paused = False
+        # the Block of a blocking command (BLPOP...) waiting to be served: input is
+        # read and buffered but not run until ``unblocked`` (Redis's CLIENT_BLOCKED)
+        self.blocked = None
 
     # called by the loop with the selector event mask
     def __call__(self, mask: int) -> None:
@@ -66,37 +78,61 @@ class Connection:
         """Run every complete buffered request (until one asks to close)."""
         parser = self.parser
         session = self.session
-        ctx = self.ctx
-        execute = self.loop.dispatcher.execute
-        out = self.out
-        auth_enabled = self.loop.dispatcher.auth_enabled
+        dispatcher = self.loop.dispatcher
+        faults = self.loop.faults  # kvfake.faults.FaultSet: one attribute check per command
         session.last_interaction_ms = self.loop.store.clock.now_ms()  # CLIENT LIST idle=
-        while not session.close_after_reply:
-            parser.auth_required = auth_enabled and not session.authenticated
+        while not session.close_after_reply and not self.paused and self.blocked is None:
+            parser.auth_required = dispatcher.auth_enabled and not session.authenticated
             try:
                 args = parser.next_request()
             except ProtocolError as exc:
                 if session.reply_mode == "on":  # CLIENT REPLY OFF/SKIP drop this one too
-                    out += error_bytes(exc.text)
+                    self.out += error_bytes(exc.text)
                 session.close_after_reply = True
                 break
             if args is NEED_DATA:
                 break
-            reply = execute(ctx, args)
-            # CLIENT REPLY (redis 7.0 resetClient): "off" drops every reply, "skip"
-            # drops this one; a SKIP just run makes the next command's reply "skip".
-            if session.reply_mode == "on":
-                encode_into(out, reply, session.protover)
-            elif session.reply_mode == "skip":
-                session.reply_mode = "on"
-            if session.skip_next_reply:
-                session.skip_next_reply = False
-                session.reply_mode = "skip"
-            if session.pending_action is not None:
-                action = session.pending_action
-                session.pending_action = None
-                action(self)
-            auth_enabled = self.loop.dispatcher.auth_enabled
+            if faults.armed and faults.intercept(self, args):
+                continue
+            self.run_request(args)
+
+    def run_request(self, args: list) -> None:
+        """Execute one request and append its reply (CLIENT REPLY and pending actions honoured)."""
+        reply = self.loop.dispatcher.execute(self.ctx, args)
+        if reply.__class__ is Block:
+            self.blocked = reply
+            self.loop.dispatcher.blocking.block(self, reply)
+            return
+        self.emit(reply)
+
+    def unblocked(self, reply) -> None:
+        """The blocking command is served (or timed out): reply, then run the buffered input.
+
+        Called by the BlockingManager on the loop thread; the loop runs what this
+        client pipelined after the blocking command once the current command is done.
+        """
+        self.blocked = None
+        if self.closed:
+            return
+        self.emit(reply)
+        self.loop.resume(self)
+
+    def emit(self, reply) -> None:
+        """Append ``reply`` as CLIENT REPLY allows; run a pending action."""
+        session = self.session
+        # CLIENT REPLY (redis 7.0 resetClient): "off" drops every reply, "skip"
+        # drops this one; a SKIP just run makes the next command's reply "skip".
+        if session.reply_mode == "on":
+            encode_into(self.out, reply, session.protover)
+        elif session.reply_mode == "skip":
+            session.reply_mode = "on"
+        if session.skip_next_reply:
+            session.skip_next_reply = False
+            session.reply_mode = "skip"
+        if session.pending_action is not None:
+            action = session.pending_action
+            session.pending_action = None
+            action(self)
 
     def flush(self) -> None:
         out = self.out
@@ -129,6 +165,9 @@ class Connection:
         if self.closed:
             return
         self.closed = True
+        if self.blocked is not None:
+            self.blocked = None
+            self.loop.dispatcher.blocking.cancel(self)
         self.loop.forget(self)
         try:
             self.sock.close()

@@ -9,12 +9,20 @@ socket I/O.  An exception escaping a connection's handler is logged, recorded
 in ``errors`` and closes only that connection: the loop never dies because of
 one client.
 
-Imports: kvfake.net.connection, kvfake.dispatch, kvfake.store, kvfake.session.
+Fault hooks (kvfake.faults): ``faults.on_accept`` per accepted connection while
+connection rules are installed; ``call_later`` timers end fault delays.
+
+Blocked clients (BLPOP...): the select timeout also covers the nearest blocking
+deadline (on the store's clock), due waiters are timed out after each select, and
+connections the BlockingManager unblocked run their buffered input last.
+
+Imports: kvfake.net.connection, kvfake.dispatch, kvfake.store, kvfake.session, kvfake.faults.
 """
 
 from __future__ import annotations
 
 import collections
+import heapq
 import logging
 import selectors
 import socket
@@ -22,6 +30,7 @@ import threading
 import time
 import traceback
 
+from kvfake.faults import FaultSet
 from kvfake.net.connection import Connection
 from kvfake.session import ClientSession
 
@@ -46,6 +55,16 @@ class EventLoop:
         self._next_client_id = 1
         self.stat_connections_received = 0
         self._next_expire = 0.0
+        # server.faults attaches its FaultSet here; this one is never armed
+        self.faults = FaultSet()
+        # call_later timers: heap of (monotonic deadline, sequence, fn)
+        self._timers: list = []
+        self._timer_seq = 0
+        self.thread_ident: "int | None" = None
+        # blocked clients (kvfake.commands.blocking): the manager, and the connections
+        # just unblocked whose buffered input runs at the end of this iteration
+        self.blocking = dispatcher.blocking
+        self._resumed: collections.deque = collections.deque()
 
     # -- thread-safe entry points ------------------------------------------
 
@@ -60,17 +79,44 @@ class EventLoop:
         self._posted.append(fn)
         self.wake()
 
+    # -- loop thread only -----------------------------------------------------
+
+    def call_later(self, delay: float, fn) -> None:
+        """Run ``fn()`` on the loop thread ``delay`` seconds from now (loop thread only;
+        other threads post through ``call_soon_threadsafe``).  Dropped at shutdown."""
+        self._timer_seq += 1
+        heapq.heappush(self._timers, (time.monotonic() + delay, self._timer_seq, fn))
+
+    def _run_timers(self) -> None:
+        timers = self._timers
+        now = time.monotonic()
+        while timers and timers[0][0] <= now:
+            fn = heapq.heappop(timers)[2]
+            try:
+                fn()
+            except Exception:
+                self._record_error()
+
     # -- loop ----------------------------------------------------------------
 
     def run(self, ready: threading.Event) -> None:
         sel = self.sel
         sel.register(self.listener, selectors.EVENT_READ, self._on_accept)
         sel.register(self._wake_r, selectors.EVENT_READ, self._on_wake)
+        self.thread_ident = threading.get_ident()
         ready.set()
         try:
             while not self.stopping:
                 now = time.monotonic()
-                timeout = max(0.0, self._next_expire - now)
+                deadline = self._next_expire
+                if self._timers and self._timers[0][0] < deadline:
+                    deadline = self._timers[0][0]
+                timeout = max(0.0, deadline - now)
+                if self.blocking.blocked:
+                    due_ms = self.blocking.next_deadline()  # on the store's clock
+                    if due_ms is not None:
+                        wait = (due_ms - self.store.clock.now_ms()) / 1000
+                        timeout = min(timeout, max(0.0, wait))
                 try:
                     events = sel.select(timeout)
                 except InterruptedError:
@@ -85,6 +131,15 @@ class EventLoop:
                             conn.close()
                 if self._posted:
                     self._run_posted()
+                if self._timers:
+                    self._run_timers()
+                if self.blocking.blocked:
+                    try:
+                        self.blocking.expire_due()
+                    except Exception:
+                        self._record_error()
+                if self._resumed:
+                    self._run_resumed()
                 if time.monotonic() >= self._next_expire:
                     self._next_expire = time.monotonic() + EXPIRE_PERIOD_S
                     try:
@@ -93,6 +148,27 @@ class EventLoop:
                         self._record_error()
         finally:
             self._shutdown()
+
+    def resume(self, conn: Connection) -> None:
+        """Run ``conn``'s buffered input at the end of this iteration (it was just unblocked).
+
+        Not at once: Redis too serves an unblocked client's pending commands after the
+        command that woke it (processUnblockedClients in beforeSleep).
+        """
+        self._resumed.append(conn)
+
+    def _run_resumed(self) -> None:
+        resumed = self._resumed
+        while resumed:
+            conn = resumed.popleft()
+            if conn.closed:
+                continue
+            try:
+                conn.process()
+                conn.flush()
+            except Exception:
+                self._record_error()
+                conn.close()
 
     def _run_posted(self) -> None:
         while self._posted:
@@ -147,8 +223,19 @@ class EventLoop:
         )
         conn = Connection(sock, self, session)
         self.connections[conn.fileno] = conn
+        if self.faults.accept_armed and self.faults.on_accept(conn):
+            return conn  # a fault refused it (closed) or stalls it (not read until resumed)
         self.sel.register(sock, selectors.EVENT_READ, conn)
         return conn
+
+    def resume_reading(self, conn: Connection) -> None:
+        """Start reading a connection a fault stalled (loop thread)."""
+        if conn.closed:
+            return
+        try:
+            self.sel.register(conn.sock, selectors.EVENT_READ, conn)
+        except (KeyError, ValueError, OSError):
+            pass
 
     def set_write_interest(self, conn: Connection, on: bool) -> None:
         events = selectors.EVENT_READ | selectors.EVENT_WRITE if on else selectors.EVENT_READ

@@ -6,7 +6,16 @@ thread and returns once the loop is running.  ``stop()`` asks the loop to end
 through its wake-up socket, joins the thread, and closes every client, the
 listener and the wake-up pair; it is idempotent.  Works as a context manager.
 
-Imports: kvfake.net.loop, kvfake.dispatch, kvfake.store, kvfake.clock, kvfake.config.
+Test powers (for the pytest plugin and direct use): ``clock`` (a ManualClock
+following real time unless told otherwise), ``journal`` (every command
+received), ``seed()`` / ``dump()`` / ``assert_data()`` and ``reset()``; see
+kvfake.net.powers, kvfake.journal and kvfake.store.snapshot.
+
+Also ``faults`` (wire-level fault injection, kvfake.faults), ``restart()`` and
+``register_command()`` / ``override()`` (kvfake.commands.custom).
+
+Imports: kvfake.net.loop, kvfake.net.powers, kvfake.dispatch, kvfake.store, kvfake.clock,
+kvfake.config, kvfake.journal, kvfake.faults, kvfake.commands.custom.
 """
 
 from __future__ import annotations
@@ -14,12 +23,16 @@ from __future__ import annotations
 import socket
 import threading
 
-from kvfake.clock import Clock
+from kvfake.clock import Clock, ManualClock
+from kvfake.commands.custom import CustomCommands
 from kvfake.config import Config
 from kvfake.dispatch import Dispatcher
 from kvfake.errors import KvfakeError
+from kvfake.faults import FaultSet
+from kvfake.journal import DEFAULT_CAPACITY, Journal
+from kvfake.net import powers
 from kvfake.net.loop import EventLoop
-from kvfake.store import Store
+from kvfake.store import Store, snapshot
 
 
 class Server:
@@ -46,7 +59,13 @@ class Server:
         requirepass: "str | bytes | None" = None,
         databases: int = 16,
         seed: "int | None" = None,
+        frozen: bool = False,
+        start_time: "float | object | None" = None,
+        journal_size: int = DEFAULT_CAPACITY,
     ) -> None:
+        if clock is None and (store is None or frozen or start_time is not None):
+            # real time by default, but one a test can advance, freeze or set
+            clock = ManualClock(start=start_time, frozen=frozen)
         if store is None:
             store = Store(databases=databases, clock=clock, seed=seed)
         elif clock is not None:
@@ -61,6 +80,14 @@ class Server:
             pw = requirepass.encode() if isinstance(requirepass, str) else requirepass
             self.config.set(b"requirepass", pw)
         self.dispatcher = Dispatcher(store, server=self, config=self.config)
+        #: wire-level fault injection (kvfake.faults.FaultSet); kept across restarts
+        self.faults = FaultSet()
+        #: commands added or overridden by tests (kvfake.commands.custom.CustomCommands)
+        self.custom_commands = CustomCommands(self.dispatcher)
+        self.random_seed = seed
+        self.journal = Journal(table=lambda: self.dispatcher.table, capacity=journal_size)
+        self.dispatcher.observers.append(self.journal.observe)
+        self.config_baseline: "dict | None" = None
         self._loop: "EventLoop | None" = None
         self._thread: "threading.Thread | None" = None
         self._lock = threading.Lock()
@@ -106,7 +133,8 @@ class Server:
             listener = socket.socket(family, socket.SOCK_STREAM)
             try:
                 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                listener.bind((self._host, self._requested_port))
+                # after a stop(), start() again on the port it had (restart())
+                listener.bind((self._host, self._port))
                 listener.listen(511)
                 listener.setblocking(False)
             except OSError:
@@ -116,7 +144,10 @@ class Server:
             self.config.set(b"port", str(self._port).encode())
             self.config.set(b"bind", self._host.encode())
             self.started_ms = self.store.clock.now_ms()
+            if self.config_baseline is None:
+                self.config_baseline = dict(self.config.values)
             loop = EventLoop(listener, self.dispatcher, self.store)
+            self.faults.attach(loop)
             ready = threading.Event()
             thread = threading.Thread(
                 target=loop.run, args=(ready,), name=f"kvfake-{self._port}", daemon=True
@@ -125,6 +156,8 @@ class Server:
             self._thread = thread
             thread.start()
             ready.wait()
+            # Store API writes from other threads that wake blocked clients (BLPOP...)
+            self.store.ready_hook = self._post_serve_ready
             add_listener = getattr(self.store.clock, "add_listener", None)
             if add_listener is not None:
                 self._clock_listener = self._on_clock_moved
@@ -139,11 +172,41 @@ class Server:
             if self._clock_listener is not None:
                 self.store.clock.remove_listener(self._clock_listener)
                 self._clock_listener = None
+            if self.store.ready_hook == self._post_serve_ready:
+                self.store.ready_hook = None
             loop.stopping = True
             loop.wake()
             thread.join()
             loop.close_wakeup()
             self._thread = None
+
+    def restart(self, *, keep_data: bool = True) -> "Server":
+        """Stop, then start again on the same port: every client sees its connection
+        dropped and can reconnect.  ``keep_data=False`` flushes every database in
+        between (a server that lost its data); fault rules and custom commands stay.
+        """
+        self.stop()
+        if not keep_data:
+            self.store.flushall()
+        return self.start()
+
+    # -- custom replies (kvfake.commands.custom) -------------------------------
+
+    def register_command(self, name, handler, *, arity: int = -1, flags: str = "", keys=(0, 0, 0)):
+        """Add a command (or replace one) answered by ``handler(*args) -> reply``.
+
+        >>> with Server() as server:                              # doctest: +SKIP
+        ...     server.register_command("CLUSTER|SLOTS", lambda *a: [], arity=2)
+
+        Returns a handle with ``remove()``, usable as a context manager;
+        ``server.custom_commands.clear()`` removes them all.
+        """
+        return self.custom_commands.register(name, handler, arity=arity, flags=flags, keys=keys)
+
+    def override(self, name, reply):
+        """Answer command ``name`` with a fixed ``reply`` or ``reply(*args)``; a built-in
+        command keeps its arity and flags.  Returns a handle like ``register_command``."""
+        return self.custom_commands.override(name, reply)
 
     def __enter__(self) -> "Server":
         if self._thread is None:
@@ -157,11 +220,65 @@ class Server:
         state = "running" if self.running else "stopped"
         return f"<kvfake.Server {self._host}:{self._port} {state}>"
 
+    # -- test powers ------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Flush every database, reset the clock; clear the journal, faults, custom commands, CONFIG changes, errors."""
+        powers.reset(self)
+
+    def clear_errors(self) -> None:
+        """Forget the internal errors recorded so far (``errors`` becomes empty)."""
+        powers.clear_errors(self)
+
+    def seed(self, data, *, db: "int | None" = None) -> int:
+        """Write data straight into the store; return how many keys were written.
+
+        ``data`` is a mapping (``{"k": "v", "h": {"f": "v"}, "l": ["a"], "s": {"m"},
+        "z": {"type": "zset", "value": {"m": 1}, "ttl": 10}}``, for database ``db``,
+        default 0; or ``{db: {...}}`` as :meth:`dump` returns), or the path of a
+        ``.json`` file (the same data) or of a file of Redis commands, one per line.
+        """
+        if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+            return powers.seed_file(self, data, db=db)
+        return powers.seed_data(self, data, db=db)
+
+    def seed_commands(self, commands, *, db: int = 0) -> int:
+        """Run Redis commands (text in redis-cli syntax, lines, or argv lists) without journaling them."""
+        return powers.seed_commands(self, commands, db=db)
+
+    def seed_json(self, text: "str | bytes", *, db: "int | None" = None) -> int:
+        """Seed from JSON text (what ``json.dumps(server.dump())`` produces, or one keyspace)."""
+        return powers.seed_json(self, text, db=db)
+
+    def dump(self, db: "int | None" = None, *, decode: bool = True) -> dict:
+        """The data as plain Python: ``{db: {key: {"type", "value", "ttl"}}}`` (or one keyspace for ``db``)."""
+        return snapshot.dump(self.store, db=db, decode=decode)
+
+    def assert_data(self, expected, *, db: "int | None" = None, partial: bool = False) -> None:
+        """Fail with a readable diff unless the data equals ``expected`` (the forms :meth:`seed` takes).
+
+        With ``partial=True`` only the keys in ``expected`` are checked.
+        """
+        report = snapshot.diff(expected, self.dump(), db=db, partial=partial)
+        if report is not None:
+            raise AssertionError(report)
+
     # -- clock ---------------------------------------------------------------
 
     def _on_clock_moved(self) -> None:
-        # Time travel runs the active expiry sweep, as Redis would over that time.
+        # Time travel runs the active expiry sweep, as Redis would over that time,
+        # and times out the blocked clients whose deadline it passed (loop thread).
         self.store.active_expire_step()
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self.dispatcher.blocking.expire_due)
+
+    def _post_serve_ready(self) -> None:
+        # Store.ready_hook: a thread-safe write gave a value to a key clients are
+        # blocked on; serve them on the loop thread
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self.dispatcher.blocking.serve_ready)
 
     # -- ServerView (used by commands) --------------------------------------
 
@@ -178,8 +295,8 @@ class Server:
             if conn.session is skip or not predicate(conn.session):
                 continue
             conn.session.close_after_reply = True
-            if not conn.out:
-                conn.close()
+            if not conn.out or conn.blocked is not None:
+                conn.close()  # a blocked client leaves its wait lists at once (redis 7.0)
             killed += 1
         return killed
 

@@ -42,7 +42,8 @@ class Database:
         """The live value of ``key`` or None; expires it lazily if due."""
         if self.expires:
             when = self.expires.get(key)
-            if when is not None and when <= self.store.now_ms:
+            # redis 7.0 keyIsExpired: gone once now > when (PTTL answers 0 at now == when)
+            if when is not None and when < self.store.now_ms:
                 self._expire_key(key)
                 return None
         return self.data.get(key)
@@ -83,6 +84,10 @@ class Database:
         store.dirty += 1
         if store.watchers:
             store.signal_modified(self.index, key)
+        if store.blocking_keys:
+            # Redis never keeps an empty list or zset, so a key getting a value is
+            # exactly when clients blocked on it (BLPOP, BZPOPMIN...) may be served
+            store.signal_ready(self.index, key)
         if created and store.key_created_hook is not None:
             store.key_created_hook(self.index, key, value)
 
@@ -148,7 +153,7 @@ class Database:
         heap = self._heap
         expires = self.expires
         removed = 0
-        while heap and heap[0][0] <= now_ms and removed < budget:
+        while heap and heap[0][0] < now_ms and removed < budget:
             when, key = heapq.heappop(heap)
             if expires.get(key) == when:
                 self._expire_key(key)
@@ -170,7 +175,7 @@ class Database:
             return list(self.data)
         now = self.store.now_ms
         expires = self.expires
-        due = [k for k, w in expires.items() if w <= now]
+        due = [k for k, w in expires.items() if w < now]
         for key in due:
             self._expire_key(key)
         return list(self.data)
@@ -196,6 +201,14 @@ class Database:
         self.data, other.data = other.data, self.data
         self.expires, other.expires = other.expires, self.expires
         self._heap, other._heap = other._heap, self._heap
+        store = self.store
+        if store.blocking_keys:
+            # redis 7.0 SWAPDB (scanDatabaseForReadyKeys): clients stay in their db, and
+            # those blocked on a key the swap brought in are served
+            for dbi, key in list(store.blocking_keys):
+                db = self if dbi == self.index else other if dbi == other.index else None
+                if db is not None and key in db.data:
+                    store.signal_ready(dbi, key)
 
     def __len__(self) -> int:
         return len(self.data)

@@ -691,3 +691,16 @@ def registers(value: bytes) -> bytes:
     if regs is None:
         raise CorruptHllError(None)
     return bytes(regs)
+
+
+def to_dense(value: bytes) -> bytes:
+    """A valid HLL string in the dense encoding (PFDEBUG TODENSE / GETREG).
+
+    A dense value comes back unchanged; a sparse one is converted as Redis 7.0's
+    hllSparseToDense does (header kept, cached cardinality included).  Raises
+    CorruptHllError for a sparse body that does not cover exactly 16384 registers.
+    """
+    hll = _Hll(_check(value), SPARSE_MAX_BYTES)
+    if not hll.to_dense():
+        raise CorruptHllError(None)
+    return hll.to_bytes()

@@ -20,7 +20,8 @@ from typing import Iterator
 from kvfake.clock import Clock, SystemClock
 from kvfake.errors import KvfakeError
 from kvfake.store.database import Database
-from kvfake.store.values import type_name
+from kvfake.store.values import Hash, List, SetValue, type_name
+from kvfake.store.zset import ZSet
 
 KeyLike = "bytes | str"
 
@@ -68,6 +69,13 @@ class Store:
         self.expired_hook = None
         # keyspace notifications: fn(db, klass, event, key), see Context.notify
         self.notify_hook = None
+        # blocking commands (kept by kvfake.commands.blocking.BlockingManager):
+        # (db, key) -> {waiter: None} in the order clients blocked on the key, and
+        # the (db, key) pairs that received a value while someone waits, in signal order
+        self.blocking_keys: dict = {}
+        self.ready_keys: dict = {}
+        # fn() run after a public API call left ready keys (the server posts a wake-up)
+        self.ready_hook = None
 
     # -- internal (lock held) ---------------------------------------------
 
@@ -78,6 +86,11 @@ class Store:
     def signal_modified(self, db: int, key: bytes) -> None:
         for watcher in self.watchers.get((db, key), ()):
             watcher.dirty = True
+
+    def signal_ready(self, db: int, key: bytes) -> None:
+        """``key`` got a value: note it for the clients blocked on it (Redis's signalKeyAsReady)."""
+        if (db, key) in self.blocking_keys:
+            self.ready_keys[(db, key)] = None
 
     def active_expire_step(self, budget: int = 1 << 62) -> int:
         """Delete expired keys in every database (Redis's active expiry cycle)."""
@@ -97,9 +110,14 @@ class Store:
     @contextlib.contextmanager
     def locked(self) -> Iterator["Store"]:
         """Hold the lock for several steps: ``with store.locked() as s: ...``."""
-        with self.lock:
-            self.refresh_now()
-            yield self
+        try:
+            with self.lock:
+                self.refresh_now()
+                yield self
+        finally:
+            # a write that gave a value to a key clients are blocked on wakes them
+            if self.ready_keys and self.ready_hook is not None:
+                self.ready_hook()
 
     def _db(self, db: int) -> Database:
         if not 0 <= db < len(self.dbs):
@@ -117,14 +135,94 @@ class Store:
             return _export(value)
 
     def set(self, db: int, key: KeyLike, value, *, ttl: "float | None" = None) -> None:
-        """Set a string key (bytes or str), optionally with a TTL in seconds."""
+        """Set a string key (bytes or str), optionally with a TTL in seconds.
+
+        A Python list or tuple (of bytes or str) makes a list key, a dict a hash key,
+        a set or frozenset a set key.
+        """
         with self.locked():
             d = self._db(db)
             k = _b(key)
             d.lookup(k)
-            d.set_value(k, _b(value))
+            d.set_value(k, _import(value))
             if ttl is not None:
                 d.set_expire(k, self.now_ms + int(round(ttl * 1000)))
+
+    def rpush(self, db: int, key: KeyLike, *values) -> int:
+        """Append ``values`` to the list at ``key`` (created if absent); return its length.
+
+        Clients blocked on ``key`` (BLPOP...) are served, as after a client's RPUSH.
+        Raises WrongTypeError if ``key`` holds another type.
+
+        >>> store = Store()
+        >>> store.rpush(0, "queue", "a", "b")
+        2
+        """
+        return self._push(db, key, values, False)
+
+    def lpush(self, db: int, key: KeyLike, *values) -> int:
+        """Prepend ``values`` (one by one, as LPUSH: the last ends up first); return the length."""
+        return self._push(db, key, values, True)
+
+    def _push(self, db: int, key: KeyLike, values: tuple, left: bool) -> int:
+        if not values:
+            raise KvfakeError("push needs at least one value")
+        items = [_b(v) for v in values]
+        with self.locked():
+            d = self._db(db)
+            k = _b(key)
+            lst = d.get_list(k)
+            if lst is None:
+                lst = List()
+                (lst.extendleft if left else lst.extend)(items)
+                d.add_value(k, lst)
+            else:
+                (lst.extendleft if left else lst.extend)(items)
+                d.touch(k)
+            return len(lst)
+
+    def zadd(self, db: int, key: KeyLike, mapping: dict) -> int:
+        """Add members with scores (member -> number) to the sorted set at ``key``, as ZADD does.
+
+        Creates the key if absent and returns how many members were new; clients
+        blocked on ``key`` (BZPOPMIN...) are served.  Scores are floats (NaN is
+        refused); the encoding follows the default zset-max-listpack-* limits (128
+        entries, 64 bytes).  Raises WrongTypeError if ``key`` holds another type.
+
+        >>> store = Store()
+        >>> store.zadd(0, "board", {"alice": 10, "bob": 7.5})
+        2
+        >>> store.get(0, "board")
+        {b'alice': 10.0, b'bob': 7.5}
+        """
+        items = {}
+        for member, score in mapping.items():
+            score = float(score)
+            if score != score:
+                raise KvfakeError(f"a sorted set score cannot be NaN (member {member!r})")
+            items[_b(member)] = score
+        if not items:
+            raise KvfakeError("zadd needs at least one member")
+        with self.locked():
+            d = self._db(db)
+            k = _b(key)
+            zs = d.lookup_typed(k, ZSet)
+            if zs is None:
+                big = len(items) > 128 or any(len(m) > 64 for m in items)
+                d.add_value(k, ZSet.from_scores(items, big=big))
+                return len(items)
+            added = 0
+            for member, score in items.items():
+                old = zs.scores.get(member)
+                if old is None:
+                    if not zs.big and (len(zs) >= 128 or len(member) > 64):
+                        zs.big = True
+                    zs.add(member, score)
+                    added += 1
+                elif old != score:
+                    zs.add(member, score)
+            d.touch(k)
+            return added
 
     def delete(self, db: int, *keys: KeyLike) -> int:
         with self.locked():
@@ -182,6 +280,35 @@ class Store:
         with self.locked():
             for d in self.dbs:
                 d.flush()
+
+
+def _import(value):
+    """A Python value as a store value: bytes/str -> string, list/tuple -> list, dict -> hash."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise KvfakeError("an empty list cannot be stored: Redis deletes empty lists")
+        return List([_b(v) for v in value])
+    if isinstance(value, dict):
+        return _import_hash(value)
+    if isinstance(value, (set, frozenset)):
+        return _import_set(value)
+    return _b(value)
+
+
+def _import_hash(value: dict) -> Hash:
+    """dict -> hash; its encoding follows the default hash-max-listpack-* limits (512, 64)."""
+    if not value:
+        raise KvfakeError("an empty dict cannot be stored: Redis deletes empty hashes")
+    h = Hash((_b(f), _b(v)) for f, v in value.items())
+    h.big = len(h) > 512 or any(len(f) > 64 or len(v) > 64 for f, v in h.items())
+    return h
+
+
+def _import_set(value) -> SetValue:
+    """set/frozenset -> set; intset or hashtable by the default set-max-intset-entries (512)."""
+    if not value:
+        raise KvfakeError("an empty set cannot be stored: Redis deletes empty sets")
+    return SetValue.fresh({_b(m) for m in value}, 512)
 
 
 def _export(value):

@@ -6,12 +6,15 @@ only meaning is "Redis would report encoding raw".  Aggregates are mutable
 containers; each records the one-way encoding conversion Redis performs (a hash
 that outgrew listpack stays hashtable even after shrinking).
 
-Imports: nothing from kvfake.  Never: socket, selectors.
+Imports: kvfake.store.zset (the sorted-set structure, itself importing nothing from
+kvfake).  Never: socket, selectors.
 """
 
 from __future__ import annotations
 
 from collections import deque
+
+from kvfake.store.zset import ZSet
 
 
 class RawString(bytes):
@@ -27,13 +30,17 @@ class SdsString(bytes):
 
 
 class Hash(dict):
-    """field -> value (both bytes).  ``big`` is set once it outgrew listpack."""
+    """field -> value (both bytes).  ``big`` is set once it outgrew listpack.
 
-    __slots__ = ("big",)
+    ``scan_index`` is HSCAN's cache (owned by commands/hashes.py), never copied.
+    """
+
+    __slots__ = ("big", "scan_index")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.big = False
+        self.scan_index = None
 
     def copy(self) -> "Hash":
         """An independent Hash, encoding state included (COPY: hashTypeDup)."""
@@ -52,19 +59,150 @@ class List(deque):
 
 
 class SetValue(set):
-    """A set value.  ``big`` is set once it stopped being an intset."""
+    """A set value.  ``big`` is set once it stopped being an intset.
 
-    __slots__ = ("big",)
+    ``scan_index`` is SSCAN's cache (owned by commands/sets.py), never copied.
+    Random picks (SPOP, SRANDMEMBER) need O(1) access by position, which a
+    Python set lacks: :meth:`member_list` builds, on first use, a list of the
+    members plus member -> position; ``add``/``discard``/``remove``/``pop``
+    keep both in step in O(1) (a removal moves the last member into the hole)
+    and every other mutator drops them, to be rebuilt by the next random pick.
+    """
+
+    __slots__ = ("big", "scan_index", "_items", "_pos")
 
     def __init__(self, *args) -> None:
         super().__init__(*args)
         self.big = False
+        self.scan_index = None
+        self._items = None
+        self._pos = None
 
     def copy(self) -> "SetValue":
         """An independent SetValue, encoding state included (COPY: setTypeDup)."""
         new = SetValue(self)
         new.big = self.big
         return new
+
+    # -- Redis 7.0 encoding rules (t_set.c) --------------------------------
+    # An intset holds only members string2ll accepts ("12", "-3"; not "01", "-0",
+    # "+1", " 1") and at most set-max-intset-entries (capped at 2**30) of them; the
+    # first add that breaks either rule converts it to a hashtable for good.
+
+    def add_member(self, member: bytes, max_intset: int) -> bool:
+        """Add one member as setTypeAdd does; True if it was not there."""
+        if member in self:
+            return False
+        self.add(member)
+        if not self.big and (len(self) > max_intset or not _is_int_string(member)):
+            self.big = True
+        return True
+
+    @classmethod
+    def fresh(cls, members, max_intset: int) -> "SetValue":
+        """A new set built by adding ``members`` to an empty intset (SINTERSTORE, SUNIONSTORE...)."""
+        value = cls(members)
+        value.big = not fits_intset(value, max_intset)
+        return value
+
+    def ordered(self) -> list:
+        """The members in Redis's iteration order where it is defined: an intset is sorted."""
+        if self.big:
+            return list(self)
+        try:
+            return sorted(self, key=int)
+        except ValueError:  # a hand-made value breaking the intset rule
+            return list(self)
+
+    def member_list(self) -> list:
+        """The members as a list, stable until the next change; read it, never modify it."""
+        items = self._items
+        if items is None:
+            items = self._items = list(self)
+            self._pos = {m: i for i, m in enumerate(items)}
+        return items
+
+    def random_member(self, rng):
+        """A uniformly random member of a non-empty set, in O(1) (after the first call)."""
+        items = self.member_list()
+        return items[rng.randrange(len(items))]
+
+    def add(self, member) -> None:
+        pos = self._pos
+        if pos is not None and member not in pos:
+            pos[member] = len(self._items)
+            self._items.append(member)
+        set.add(self, member)
+
+    def discard(self, member) -> None:
+        pos = self._pos
+        if pos is not None:
+            i = pos.pop(member, None)
+            if i is not None:
+                items = self._items
+                last = items.pop()
+                if i < len(items):
+                    items[i] = last
+                    pos[last] = i
+        set.discard(self, member)
+
+    def remove(self, member) -> None:
+        if member not in self:
+            raise KeyError(member)
+        self.discard(member)
+
+    def pop(self):
+        member = set.pop(self)
+        set.add(self, member)
+        self.discard(member)
+        return member
+
+    def _drop_positions(self) -> None:
+        self._items = self._pos = None
+
+    def clear(self) -> None:
+        self._drop_positions()
+        set.clear(self)
+
+    def update(self, *others) -> None:
+        self._drop_positions()
+        set.update(self, *others)
+
+    def difference_update(self, *others) -> None:
+        self._drop_positions()
+        set.difference_update(self, *others)
+
+    def intersection_update(self, *others) -> None:
+        self._drop_positions()
+        set.intersection_update(self, *others)
+
+    def symmetric_difference_update(self, other) -> None:
+        self._drop_positions()
+        set.symmetric_difference_update(self, other)
+
+    def __ior__(self, other):
+        self._drop_positions()
+        return set.__ior__(self, other)
+
+    def __iand__(self, other):
+        self._drop_positions()
+        return set.__iand__(self, other)
+
+    def __isub__(self, other):
+        self._drop_positions()
+        return set.__isub__(self, other)
+
+    def __ixor__(self, other):
+        self._drop_positions()
+        return set.__ixor__(self, other)
+
+
+INTSET_MAX_ENTRIES = 1 << 30  # redis 7.0 caps set-max-intset-entries here (intset internals)
+
+
+def fits_intset(members, max_intset: int) -> bool:
+    """Would these (distinct) members make an intset under ``max_intset``?"""
+    return len(members) <= max_intset and all(map(_is_int_string, members))
 
 
 TYPE_NAMES = {
@@ -74,6 +212,7 @@ TYPE_NAMES = {
     Hash: b"hash",
     List: b"list",
     SetValue: b"set",
+    ZSet: b"zset",
 }
 
 
@@ -126,10 +265,15 @@ def _set_encoding(value: SetValue) -> bytes:
     return b"hashtable" if value.big else b"intset"  # 7.0 has no listpack sets
 
 
+def _zset_encoding(value: ZSet) -> bytes:
+    return b"skiplist" if value.big else b"listpack"
+
+
 ENCODINGS = {
     Hash: _hash_encoding,
     List: _list_encoding,
     SetValue: _set_encoding,
+    ZSet: _zset_encoding,
 }
 
 

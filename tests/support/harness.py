@@ -4,6 +4,7 @@
     assert h.do(b"SET", b"k", b"v") == simple("OK")
     h.clock.advance(10)            # time travel
     h2 = h.new_client()            # a second client on the same store
+    h2.do(b"BLPOP", b"q", b"0")    # b"": blocked; h2.take() gives its reply once served
 
 ``do`` returns the raw reply bytes for the client's negotiated protocol, so tests
 compare them with the independent builders in tests/support/resp.py.
@@ -12,9 +13,11 @@ compare them with the independent builders in tests/support/resp.py.
 from __future__ import annotations
 
 from kvfake.clock import ManualClock
+from kvfake.commands.blocking import Block
 from kvfake.config import Config
 from kvfake.dispatch import Dispatcher
 from kvfake.protocol.encoder import encode
+from kvfake.protocol.replies import NO_REPLY
 from kvfake.session import ClientSession
 from kvfake.store import Store
 
@@ -65,11 +68,26 @@ class Client:
             authenticated=not harness.dispatcher.auth_enabled,
         )
         self.ctx = harness.dispatcher.new_context(self.session)
+        self.late: list = []  # raw replies of a blocking command, once served (see take())
 
     def run(self, *args):
-        """The reply value (before encoding)."""
+        """The reply value (before encoding); NO_REPLY when the command blocked (BLPOP...)."""
         argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        return self.harness.dispatcher.execute(self.ctx, argv)
+        reply = self.harness.dispatcher.execute(self.ctx, argv)
+        if isinstance(reply, Block):
+            self.harness.dispatcher.blocking.block(self, reply)
+            return NO_REPLY
+        return reply
+
+    def unblocked(self, reply) -> None:
+        """BlockingManager callback: a blocked command of this client was served or timed out."""
+        self.late.append(encode(reply, self.session.protover))
+
+    def take(self) -> bytes:
+        """The raw replies delivered to this blocked client since the last take()."""
+        data = b"".join(self.late)
+        self.late.clear()
+        return data
 
     def do(self, *args) -> bytes:
         """The raw reply bytes."""
@@ -91,6 +109,9 @@ class Harness(Client):
         self.clients_next_id = 1
         super().__init__(self, self._take_id())
         self.clients.append(self)
+        # blocked clients: Store API writes serve them, time travel times them out
+        self.store.ready_hook = self.dispatcher.blocking.serve_ready
+        self.clock.add_listener(self.dispatcher.blocking.expire_due)
 
     def _take_id(self) -> int:
         cid = self.clients_next_id

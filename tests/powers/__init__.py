@@ -1,0 +1,1 @@
+"""Tests of the test powers: faults, restart, custom commands, clock, journal, seeding."""

@@ -24,7 +24,7 @@ kvfake.protocol.replies.  Never: socket, selectors, threading.Thread.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Iterable, Union
 
 from kvfake.errors import KvfakeError
 from kvfake.protocol.encoder import encode
@@ -277,7 +277,7 @@ class CommandRule(Rule):
 
     def _act_half(self, conn, args: list) -> None:
         reply = _execute(conn, args)
-        data = encode(reply, conn.session.protover)
+        data = b"" if _is_block(reply) else encode(reply, conn.session.protover)
         cut = self.params["cut"]
         if cut is None:
             cut = max(1, len(data) // 2)
@@ -287,7 +287,11 @@ class CommandRule(Rule):
     def _act_delay(self, conn, args: list) -> None:
         held = None
         if self.params["run"] == "before":
-            held = encode(_execute(conn, args), conn.session.protover)
+            reply = _execute(conn, args)
+            # a blocking command that would wait changed nothing: it runs (and
+            # blocks) for real when the delay ends, as with run="after"
+            if not _is_block(reply):
+                held = encode(reply, conn.session.protover)
         entry = [conn, args, held, False]
         self._parked.append(entry)
         conn.paused = True
@@ -368,6 +372,13 @@ def _write(conn, data: bytes) -> None:
 def _execute(conn, args: list):
     """Run the command for real (journal and stats included); return its reply value."""
     return conn.loop.dispatcher.execute(conn.ctx, args)
+
+
+def _is_block(reply) -> bool:
+    """A blocking command's "park me" value (kvfake.commands.blocking.Block, by name:
+    this layer may not import commands).  Only the connection may act on it; a fault
+    that runs the command itself treats it as "nothing happened, nothing to send"."""
+    return reply.__class__.__name__ == "Block"
 
 
 def _observe(conn, args: list, reply) -> None:

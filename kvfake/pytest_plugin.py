@@ -108,6 +108,7 @@ def pytest_configure(config) -> None:
         "(a mapping, or the path of a .json or commands file relative to the test file)",
     )
     config.stash[_SERVERS] = []
+    resolve_settings(config)  # a bad --kvfake-*/ini value is a usage error now, not in some test
 
 
 def _convert(name: str, kind: str, value, base: Path):

@@ -41,4 +41,13 @@ class ClientSession:
     # parked by a blocking command (BLPOP...): flag "b" in CLIENT LIST; kept by
     # kvfake.commands.blocking.BlockingManager
     blocked: bool = False
+    # MULTI/EXEC (kvfake.commands.transactions): the queued (spec, args) while in
+    # MULTI (None outside it); a command failed to queue (EXEC answers EXECABORT);
+    # a WATCHed key was touched (EXEC answers null); the watches, (db, key) -> WatchedKey
+    multi: object = None
+    multi_error: bool = False
+    dirty_cas: bool = False
+    watched: dict = field(factory=dict)
+    # MONITOR mode (kvfake.commands.monitor): flag "O" in CLIENT LIST
+    monitor: bool = False
     extra: dict = field(factory=dict)

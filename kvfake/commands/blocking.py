@@ -1,7 +1,7 @@
 """Blocking commands: the ``Block`` reply marker and the manager that parks and wakes clients.
 
-One small mechanism serves every command that may wait (BLPOP & co now,
-BZPOPMIN/BZPOPMAX/BZMPOP next, anything that waits for keys later).  It is
+One small mechanism serves every command that may wait (BLPOP & co,
+BZPOPMIN & co, anything that waits for keys or for an event later).  It is
 sans-I/O: no sockets, no threads; the driver (net/ for real connections, the
 in-process test harness) feeds it clients and delivers the replies it hands back.
 
@@ -9,7 +9,9 @@ API for command handlers
 ------------------------
 A handler that finds nothing to do returns ``block(ctx, keys, timeout_ms, retry)``:
 
-* ``keys``: the keys to wait on, in the current database (duplicates are fine).
+* ``keys``: the keys to wait on, in the current database (duplicates are fine).  A
+  command that waits for something else (CLIENT PAUSE, WAIT...) may pass no keys: its
+  wait ends at its deadline or when the driver calls ``unblock(waiter, reply)``.
 * ``timeout_ms``: from ``args.parse_timeout`` (0 = wait forever); the deadline is
   absolute, ``ctx.now_ms + timeout_ms``, on the store's clock.
 * ``retry(ctx, key)``: called when ``key`` was signalled ready, with ``ctx`` the
@@ -29,15 +31,19 @@ A handler that finds nothing to do returns ``block(ctx, keys, timeout_ms, retry)
 API for drivers (one ``BlockingManager`` per Dispatcher: ``dispatcher.blocking``)
 -------------------------------------------------------------------------------
 A *waiter* is any object with a ``ctx`` attribute (its Context) and an
-``unblocked(reply)`` method; the manager only calls ``unblocked`` after releasing
-the store lock, on the thread that drives it.
+``unblocked(reply)`` method, which the manager calls on the thread that drives it,
+never from inside a ``retry`` (but CLIENT UNBLOCK calls it from a command, the
+store lock held); ``unblocked`` should only queue the reply and the resumption.
 
 * ``block(waiter, blk)``: the waiter's command returned ``blk`` (a :class:`Block`):
   register it; the waiter must process no further input until ``unblocked``.
 * ``serve_ready()``: serve keys signalled ready (the Dispatcher calls it after every
   command; the server posts it after Store API writes from other threads).
-* ``expire_due(now_ms=None)``: time out waiters whose deadline is at or before now.
-* ``next_deadline()``: the earliest deadline (ms, store clock) or None: the select timeout.
+* ``expire_due(now_ms=None)``: time out waiters whose deadline is before now (redis 7.0
+  checkBlockedClientTimeout: ``timeout < now``, so a client is still waiting at its
+  deadline and times out 1 ms later).
+* ``next_deadline()``: the earliest deadline (ms, store clock) or None; the driver
+  wakes at ``next_deadline() + 1``.
 * ``cancel(waiter)``: forget a waiter without replying (disconnect, CLIENT KILL).
 * ``unblock(waiter, reply)`` / ``timeout(waiter)``: end a wait early (CLIENT UNBLOCK).
 * ``find(client_id)``, ``len(manager)``, ``in_timeout_table()``: for CLIENT and INFO.
@@ -48,7 +54,9 @@ value while somebody waited on them, in signal order.  ``Database.set_value``
 (every key creation: push, LMOVE destination, RENAME/MOVE/COPY, the Store API)
 and SWAPDB signal; since Redis never keeps an empty list or zset, "a key is
 created" is exactly "a list or zset receives elements", and the hot path costs one
-truthiness test of ``blocking_keys``.  ``serve_ready`` takes ready keys in signal
+truthiness test of ``blocking_keys``.  A value that gains elements without being
+created (a stream's XADD, later) must call ``store.signal_ready(db_index, key)``
+itself.  ``serve_ready`` takes ready keys in signal
 order and, for each, tries its waiters first-blocked-first-served (Redis's
 serveClientsBlockedOnKey) while the key exists, each ``retry`` under the store
 lock; a served waiter leaves every wait list at once, so a push of one element
@@ -178,7 +186,7 @@ class BlockingManager:
             blk = self._release(waiter)
         if blk is None:
             return False
-        waiter.unblocked(reply)
+        self._deliver(waiter, reply)
         return True
 
     def timeout(self, waiter) -> bool:
@@ -187,7 +195,7 @@ class BlockingManager:
             blk = self._release(waiter)
         if blk is None:
             return False
-        waiter.unblocked(blk.timeout_reply)
+        self._deliver(waiter, blk.timeout_reply)
         return True
 
     # -- serving ready keys ----------------------------------------------------
@@ -203,7 +211,7 @@ class BlockingManager:
                 with store.lock:
                     served = self._serve_rounds()
                 for waiter, reply in served:
-                    waiter.unblocked(reply)
+                    self._deliver(waiter, reply)
         finally:
             self._serving = False
 
@@ -245,6 +253,14 @@ class BlockingManager:
             self.internal_errors.append(([b"<blocked retry>", key], traceback.format_exc()))
             return ErrorReply(f"ERR internal error while serving a blocked client: {type(exc).__name__}: {exc}")
 
+    def _deliver(self, waiter, reply) -> None:
+        # one waiter's failure (a kvfake bug) must not reach whoever triggered the wake-up
+        try:
+            waiter.unblocked(reply)
+        except Exception:
+            log.exception("internal error while replying to a blocked client")
+            self.internal_errors.append(([b"<blocked reply>"], traceback.format_exc()))
+
     # -- deadlines ---------------------------------------------------------------
 
     def _rebuild_deadlines(self) -> None:
@@ -259,7 +275,7 @@ class BlockingManager:
         return heap[0][0] if heap else None
 
     def expire_due(self, now_ms: "int | None" = None) -> None:
-        """Time out every waiter whose deadline is at or before ``now_ms`` (default: the clock)."""
+        """Time out every waiter whose deadline is before ``now_ms`` (default: the clock)."""
         heap = self._deadlines
         if not heap:
             return
@@ -268,13 +284,13 @@ class BlockingManager:
         due = []
         blocked = self.blocked
         with self.store.lock:
-            while heap and heap[0][0] <= now_ms:
+            while heap and heap[0][0] < now_ms:
                 _, _, waiter, blk = heapq.heappop(heap)
                 if blocked.get(waiter) is blk:
                     self._release(waiter)
                     due.append((waiter, blk.timeout_reply))
         for waiter, reply in due:
-            waiter.unblocked(reply)
+            self._deliver(waiter, reply)
 
 
 def manager(ctx: Context) -> "BlockingManager | None":

@@ -26,15 +26,13 @@ HRANDFIELD picks with ``ctx.store.rng``.  A negative count asks for |count|
 fields with repetitions whatever the hash's size; Redis 7.0.15 tries to produce
 them all (and loses the connection near -2**62 WITHVALUES), kvfake refuses more
 than ``MAX_RANDOM_FIELDS`` with ``RANDOM_COUNT_TOO_LARGE`` (protocol_spec.md §3).
-Random picks cost O(size of the hash) (a dict has no random access), at C speed.
+Random picks cost O(1) each (``Hash.field_list``: positions kept from the first pick on).
 
 Keyspace events (``ctx.notify``) as t_hash.c: hset (HSET, HMSET, HSETNX), hdel
 then del when the hash empties, hincrby, hincrbyfloat.
 """
 
 from __future__ import annotations
-
-from itertools import islice
 
 from kvfake.commands.args import (
     INT64_MAX,
@@ -73,7 +71,6 @@ DEFAULT_MAX_ENTRIES = 512  # hash-max-listpack-entries, when there is no config
 DEFAULT_MAX_VALUE = 64  # hash-max-listpack-value
 SCAN_DEFAULT_COUNT = 10
 _HALF_LONG_MAX = INT64_MAX // 2  # HRANDFIELD ... WITHVALUES: |count| * 2 must fit a long
-EMPTY_SCAN = [b"0", []]
 
 
 # -- helpers ----------------------------------------------------------------
@@ -147,6 +144,17 @@ def _hset(ctx: Context, key: bytes, pairs: tuple, name: str) -> int:
 @group.command("hset", arity=-4, flags="write denyoom fast", keys=(1, 1, 1))
 def cmd_hset(ctx: Context, key: bytes, *pairs: bytes):
     """HSET key field value [field value ...]"""
+    if len(pairs) == 2:
+        # hot path (redis-benchmark hset): one field into a hashtable hash, nothing to convert
+        db = ctx.db
+        h = db.lookup(key)
+        if type(h) is Hash and h.big:
+            field = pairs[0]
+            created = field not in h
+            h[field] = pairs[1]
+            db.touch(key)
+            ctx.notify("h", b"hset", key)
+            return 1 if created else 0
     return _hset(ctx, key, pairs, "hset")
 
 
@@ -297,17 +305,13 @@ def cmd_hincrbyfloat(ctx: Context, key: bytes, field: bytes, increment: bytes):
 # -- HRANDFIELD -----------------------------------------------------------------
 
 
-def _nth_field(h: Hash, index: int) -> bytes:
-    return next(islice(iter(h), index, None))
-
-
 @group.command("hrandfield", arity=-2, flags="readonly", keys=(1, 1, 1))
 def cmd_hrandfield(ctx: Context, key: bytes, *options: bytes):
     """HRANDFIELD key [count [WITHVALUES]]"""
     rng = ctx.store.rng
     if not options:
         h = ctx.db.get_hash(key)
-        return None if h is None else _nth_field(h, rng.randrange(len(h)))
+        return None if h is None else h.random_field(rng)
     # redis 7.0.15 order: count, syntax, WITHVALUES range, then the key
     count = parse_range_int(options[0], -INT64_MAX, INT64_MAX)
     with_values = False
@@ -327,15 +331,14 @@ def cmd_hrandfield(ctx: Context, key: bytes, *options: bytes):
         if count > MAX_RANDOM_FIELDS:
             raise CommandError(RANDOM_COUNT_TOO_LARGE)
         if count == 1:
-            picked = [_nth_field(h, rng.randrange(size))]
-            return _random_reply(ctx, h, picked, with_values)
-        return _random_reply(ctx, h, rng.choices(list(h), k=count), with_values)
+            return _random_reply(ctx, h, [h.random_field(rng)], with_values)
+        return _random_reply(ctx, h, rng.choices(h.field_list(), k=count), with_values)
     if count >= size:
         picked = list(h)  # the whole hash, in its order
     else:
         # distinct fields in random order (redis 7.0 builds a dict of the picks and
         # replies in that dict's order; 7.2's listpack order is not 7.0's)
-        picked = rng.sample(list(h), count)
+        picked = rng.sample(h.field_list(), count)
     return _random_reply(ctx, h, picked, with_values)
 
 
@@ -363,7 +366,7 @@ def cmd_hscan(ctx: Context, key: bytes, cursor_arg: bytes, *options: bytes):
     cursor = parse_cursor(cursor_arg)
     h = ctx.db.get_hash(key)
     if h is None:
-        return EMPTY_SCAN
+        return [b"0", []]
     count = SCAN_DEFAULT_COUNT
     pattern = None
     i, n = 0, len(options)

@@ -166,12 +166,7 @@ def cmd_swapdb(ctx: Context, index1: bytes, index2: bytes):
     if not (0 <= i < len(dbs) and 0 <= j < len(dbs)):
         raise CommandError(DB_INDEX_OUT_OF_RANGE)
     if i != j:
-        dbs[i].swap_with(dbs[j])
-        if store.watchers:
-            # WATCHed keys of either database are touched if they exist on either side
-            for dbi, key in list(store.watchers):
-                if dbi in (i, j) and (key in dbs[i].data or key in dbs[j].data):
-                    store.signal_modified(dbi, key)
+        dbs[i].swap_with(dbs[j])  # touches WATCHed keys (Store.signal_flushed)
     store.dirty += 1
     return OK
 

@@ -21,7 +21,10 @@ Order: an intset iterates in ascending numeric order, so wherever Redis lists an
 intset (SMEMBERS, SSCAN, SINTER over an intset, SUNION / SDIFF / SPOP-all whose
 result is an intset, SRANDMEMBER of the whole set) kvfake lists the members in
 that order; a hashtable lists them in kvfake's own order (Redis's depends on its
-dict).  Random picks use ``ctx.store.rng`` in O(1) each (``SetValue.member_list``).
+dict).  Random picks use ``ctx.store.rng`` in O(1) each (``SetValue.member_list``);
+SPOP and SRANDMEMBER list a hashtable in that pick order, which depends only on
+the set's history (not on Python's per-process hashing), so a seeded server
+repeats them exactly.
 
 SSCAN: an intset comes back whole with cursor 0 (as Redis); a hashtable is
 scanned with the keyspace SCAN machinery (``keys.scan_dict``), its index cached
@@ -78,6 +81,15 @@ def _max_intset(ctx: Context) -> int:
         return DEFAULT_MAX_INTSET
     n = int(dispatcher.config.values[b"set-max-intset-entries"])
     return n if n < INTSET_MAX_ENTRIES else INTSET_MAX_ENTRIES
+
+
+def _random_order(s: SetValue) -> list:
+    """The whole set for a random-family reply: an intset sorted, a hashtable in its pick order.
+
+    The pick order (``member_list``) depends only on the set's history, never on
+    Python's per-process hashing, so a seeded server repeats these replies.
+    """
+    return s.ordered() if not s.big else list(s.member_list())
 
 
 def _fresh_order(members, max_intset: int) -> list:
@@ -274,7 +286,10 @@ def _spop_count(ctx: Context, key: bytes, count_arg: bytes):
     ctx.notify("s", b"spop", key)
     if count >= size:
         # the whole set, listed as SUNION of it would list it, and the key goes
-        members = _fresh_order(s, _max_intset(ctx))
+        if s.big and fits_intset(s, _max_intset(ctx)):
+            members = sorted(s, key=int)
+        else:
+            members = _random_order(s)
         db.delete(key)
         ctx.notify("g", b"del", key)
         return Set(members)
@@ -289,7 +304,7 @@ def _spop_count(ctx: Context, key: bytes, count_arg: bytes):
         # redis 7.0 keeps `remaining` random members in a new set (encoded by its
         # contents) and replies with the rest in the old set's order
         kept = set(rng.sample(s.member_list(), remaining))
-        popped = [m for m in s.ordered() if m not in kept]
+        popped = [m for m in _random_order(s) if m not in kept]
         for member in popped:
             s.discard(member)
         s.big = not fits_intset(s, _max_intset(ctx))
@@ -322,7 +337,7 @@ def cmd_srandmember(ctx: Context, key: bytes, *options: bytes):
             return [s.random_member(rng)]
         return rng.choices(s.member_list(), k=count)
     if count >= len(s):
-        return s.ordered()  # the whole set, in its order
+        return _random_order(s)  # the whole set, in its order
     return rng.sample(s.member_list(), count)
 
 

@@ -24,7 +24,9 @@ refused) for ZADD/ZINCRBY/WEIGHTS; ``args.parse_float_lenient`` after an optiona
 "(" for ZRANGEBYSCORE-style bounds; replies use ``args.format_double`` (%.17g)
 and are RESP3 doubles.  WITHSCORES replies are a flat array in RESP2 and an
 array of [member, double] pairs in RESP3 (redis 7.0.15, HELLO 3); ZSCAN's
-scores are bulk strings in both.
+scores are bulk strings in both, printed as a listpack holds them (an integer
+for integral scores within +-2**62: "100000000000000000" where ZSCORE says
+"1e+17").
 
 Random replies (ZRANDMEMBER) use ``ctx.store.rng``.  A negative count repeats
 members; past ZRANDMEMBER_MAX_REPEATS kvfake answers an error where Redis would
@@ -86,8 +88,7 @@ WITHSCORES_BYLEX = "ERR syntax error, WITHSCORES not supported in combination wi
 #: Redis would build without limit.
 ZRANDMEMBER_MAX_REPEATS = 10_000_000
 TOO_MANY_REPEATS = (
-    f"ERR count is too large: kvfake returns at most {ZRANDMEMBER_MAX_REPEATS} "
-    "random elements with a negative count"
+    f"ERR ZRANDMEMBER count is out of range: kvfake returns at most {ZRANDMEMBER_MAX_REPEATS} random members"
 )
 
 SCAN_DEFAULT_COUNT = 10
@@ -143,20 +144,31 @@ def _built(scores: dict, limits: tuple) -> ZSet:
     return ZSet.from_scores(scores, big=big)
 
 
-def _store_result(ctx: Context, dst: bytes, scores: dict, event: bytes) -> int:
-    """Write a computed result to ``dst`` (or delete ``dst`` when empty); the reply."""
+def _store_result(ctx: Context, dst: bytes, result, event: bytes) -> int:
+    """Write a computed result (a scores dict, or a ZSet) to ``dst``, or delete ``dst`` when
+    it is empty; the reply."""
     db = ctx.db
-    if scores:
-        db.set_value(dst, _built(scores, _limits(ctx)))
+    if result:
+        db.set_value(dst, result if type(result) is ZSet else _built(result, _limits(ctx)))
         ctx.notify("z", event, dst)
-        return len(scores)
+        return len(result)
     if db.delete(dst):
         ctx.notify("g", b"del", dst)
     return 0
 
 
+def _grown(pairs, limits: tuple) -> ZSet:
+    """ZRANGESTORE's result: redis 7.0 starts a listpack and adds the range's elements one
+    by one, so only those added after a conversion keep a -0 score."""
+    zs = ZSet()
+    for score, member in pairs:
+        _grow(zs, member, limits)
+        zs.add(member, score)
+    return zs
+
+
 def _emptied(ctx: Context, key: bytes, zs: ZSet) -> bool:
-    """Delete ``key`` if ``zs`` is now empty (notifying "del"); else record the change."""
+    """Delete ``key`` if ``zs`` is now empty (True: the caller notifies "del"); else record the change."""
     db = ctx.db
     if not zs:
         db.delete(key)
@@ -429,7 +441,7 @@ def _zrange(ctx: Context, key: bytes, lo: bytes, hi: bytes, options: tuple, *,
     else:
         pairs = zs.by_lex(r, reverse, offset, limit)
     if store:
-        return _store_result(ctx, dst, {m: s for s, m in pairs}, b"zrangestore")
+        return _store_result(ctx, dst, _grown(pairs, _limits(ctx)), b"zrangestore")
     return _pairs_reply(ctx, pairs, withscores)
 
 
@@ -725,6 +737,8 @@ def cmd_zrandmember(ctx: Context, key: bytes, *args: bytes):
         count = -wanted if wanted < 0 else 1
         if count > ZRANDMEMBER_MAX_REPEATS:
             raise CommandError(TOO_MANY_REPEATS)
+        if count > size // 2:
+            return _repeated_reply(ctx, rng.choices(zs.slice(0, size), k=count), withscores)
         randrange = rng.randrange
         pairs = [zs[randrange(size)] for _ in range(count)]
     elif wanted >= size:
@@ -736,6 +750,29 @@ def cmd_zrandmember(ctx: Context, key: bytes, *args: bytes):
             positions.sort()  # redis 7.0 samples a listpack in its order
         pairs = [zs[i] for i in positions]
     return _pairs_reply(ctx, pairs, withscores)
+
+
+def _repeated_reply(ctx: Context, picks: list, withscores: bool) -> list:
+    """Like _pairs_reply for picks that repeat: each member's reply items are built once."""
+    if not withscores:
+        return [m for _, m in picks]
+    built: dict = {}
+    out: list = []
+    if ctx.session.protover == 3:
+        append = out.append
+        for score, member in picks:
+            item = built.get(member)
+            if item is None:
+                item = built[member] = [member, Double(format_double(score))]
+            append(item)
+        return out
+    extend = out.extend
+    for score, member in picks:
+        item = built.get(member)
+        if item is None:
+            item = built[member] = (member, format_double(score))
+        extend(item)
+    return out
 
 
 # -- ZUNION ZINTER ZDIFF (STORE) ZINTERCARD ---------------------------------------------
@@ -949,16 +986,30 @@ def cmd_zscan(ctx: Context, key: bytes, cursor_arg: bytes, *options: bytes):
     match = None if pattern is None or pattern == b"*" else matcher(pattern)
     scores = zs.scores
     if not zs.big:
-        # a listpack is returned whole, in order, with cursor 0 (as Redis does)
+        # a listpack is returned whole, in order, with cursor 0 (as Redis does),
+        # and its scores as the listpack holds them
         next_cursor = 0
         members = [m for _, m in zs.order]
+        text = _listpack_score
     else:
         next_cursor, members, zs.scan_index = scan_dict(scores, zs.scan_index, cursor, count)
+        text = format_double
     out = []
     for member in members:
         score = scores.get(member)
         if score is None or (match is not None and not match(member)):
             continue
         out.append(member)
-        out.append(format_double(score))
+        out.append(text(score))
     return [b"%d" % next_cursor, out]
+
+
+_LISTPACK_INT = float(INT64_MAX // 2)  # (double)(LLONG_MAX/2): 2**62
+
+
+def _listpack_score(score: float) -> bytes:
+    """A score as a listpack stores it (redis 7.0 zzlInsertAt): an integer when the double
+    is one within +-2**62 ("100000000000000000" for 1e17), else the %.17g text."""
+    if -_LISTPACK_INT <= score <= _LISTPACK_INT and score.is_integer():
+        return b"%d" % score
+    return format_double(score)

@@ -115,7 +115,8 @@ class EventLoop:
                 if self.blocking.blocked:
                     due_ms = self.blocking.next_deadline()  # on the store's clock
                     if due_ms is not None:
-                        wait = (due_ms - self.store.clock.now_ms()) / 1000
+                        # timed out once the clock is past the deadline (redis 7.0)
+                        wait = (due_ms + 1 - self.store.clock.now_ms()) / 1000
                         timeout = min(timeout, max(0.0, wait))
                 try:
                     events = sel.select(timeout)

@@ -21,7 +21,7 @@ import ipaddress
 import json
 import os
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from kvfake.errors import KvfakeError
 from kvfake.net.powers import command_lines
@@ -46,6 +46,15 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def url_for_db(url: str, db: int) -> str:
+    """``url`` pointing at database ``db`` (redis-py lets a URL's own db win over ``db=``)."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"] + [("db", str(db))]
+        return url.split("?", 1)[0] + "?" + urlencode(query)
+    return urlunsplit(parts._replace(path=f"/{db}"))
 
 
 class RealServer:
@@ -92,7 +101,7 @@ class RealServer:
                 import redis
             except ImportError:  # pragma: no cover - depends on the environment
                 raise KvfakeError("a real server needs redis-py: pip install redis") from None
-            client = redis.Redis.from_url(self.url, db=db, single_connection_client=True)
+            client = redis.Redis.from_url(url_for_db(self.url, db), single_connection_client=True)
             self._clients[db] = client
         return client
 
@@ -169,7 +178,7 @@ class RealServer:
         """Run commands on one connection (SELECT inside them is honoured); return how many ran."""
         import redis
 
-        conn = redis.Redis.from_url(self.url, db=db, single_connection_client=True)
+        conn = redis.Redis.from_url(url_for_db(self.url, db), single_connection_client=True)
         count = 0
         try:
             for number, argv in command_lines(commands):

@@ -42,8 +42,7 @@ class Database:
         """The live value of ``key`` or None; expires it lazily if due."""
         if self.expires:
             when = self.expires.get(key)
-            # redis 7.0 keyIsExpired: gone once now > when (PTTL answers 0 at now == when)
-            if when is not None and when < self.store.now_ms:
+            if when is not None and when <= self.store.now_ms:
                 self._expire_key(key)
                 return None
         return self.data.get(key)
@@ -153,7 +152,7 @@ class Database:
         heap = self._heap
         expires = self.expires
         removed = 0
-        while heap and heap[0][0] < now_ms and removed < budget:
+        while heap and heap[0][0] <= now_ms and removed < budget:
             when, key = heapq.heappop(heap)
             if expires.get(key) == when:
                 self._expire_key(key)
@@ -175,7 +174,7 @@ class Database:
             return list(self.data)
         now = self.store.now_ms
         expires = self.expires
-        due = [k for k, w in expires.items() if w < now]
+        due = [k for k, w in expires.items() if w <= now]
         for key in due:
             self._expire_key(key)
         return list(self.data)
@@ -190,14 +189,18 @@ class Database:
     def flush(self) -> None:
         store = self.store
         if store.watchers:
-            for key in list(self.data):
-                store.signal_modified(self.index, key)
+            store.signal_flushed(self)  # WATCHed keys that existed are touched
         self.data = {}
         self.expires = {}
         self._heap = []
         self.scan_index = None
 
     def swap_with(self, other: "Database") -> None:
+        store = self.store
+        if store.watchers:
+            # WATCHes stay with their db index: touched if the key exists on either side
+            store.signal_flushed(self, other)
+            store.signal_flushed(other, self)
         self.data, other.data = other.data, self.data
         self.expires, other.expires = other.expires, self.expires
         self._heap, other._heap = other._heap, self._heap

@@ -87,6 +87,39 @@ class Store:
         for watcher in self.watchers.get((db, key), ()):
             watcher.dirty = True
 
+    def signal_flushed(self, emptied: Database, replaced_with: "Database | None" = None) -> None:
+        """WATCHers of ``emptied``'s keys, before it is flushed (FLUSHDB/FLUSHALL) or gets
+        ``replaced_with``'s contents (SWAPDB): redis 7.0 touchAllWatchedKeysInDb.
+
+        A watcher is touched when its key exists on either side.  A key that had
+        already expired when WATCHed (``watcher.expired``) and is now gone is no
+        change, nor is one replaced by a key that has expired as well; a missing
+        key replaced by an expired one becomes such an "expired" watch.
+        """
+        now = self.now_ms
+        index = emptied.index
+        for (dbi, key), watchers in list(self.watchers.items()):
+            if dbi != index:
+                continue
+            in_emptied = key in emptied.data
+            in_other = replaced_with is not None and key in replaced_with.data
+            if not (in_emptied or in_other):
+                continue
+            when = replaced_with.expires.get(key) if in_other else None
+            other_expired = when is not None and when < now
+            for watcher in list(watchers):
+                if getattr(watcher, "expired", False):
+                    if not in_other:
+                        watcher.expired = False
+                        continue
+                    if other_expired:
+                        continue
+                    watcher.expired = False
+                elif not in_emptied and other_expired:
+                    watcher.expired = True
+                    continue
+                watcher.dirty = True
+
     def signal_ready(self, db: int, key: bytes) -> None:
         """``key`` got a value: note it for the clients blocked on it (Redis's signalKeyAsReady)."""
         if (db, key) in self.blocking_keys:
@@ -270,7 +303,10 @@ class Store:
         with self.locked():
             d = self._db(db)
             k = _b(key)
-            return d.lookup(k) is not None and d.persist(k)
+            if d.lookup(k) is None or not d.persist(k):
+                return False
+            d.touch(k)  # as PERSIST: a WATCHed key is touched
+            return True
 
     def flushdb(self, db: int = 0) -> None:
         with self.locked():

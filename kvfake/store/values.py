@@ -33,20 +33,94 @@ class Hash(dict):
     """field -> value (both bytes).  ``big`` is set once it outgrew listpack.
 
     ``scan_index`` is HSCAN's cache (owned by commands/hashes.py), never copied.
+    Random picks (HRANDFIELD) need O(1) access by position, which a dict lacks:
+    :meth:`field_list` builds, on first use, a list of the fields plus field ->
+    position; setting and deleting single fields (``h[f] = v``, ``update``,
+    ``del``, ``pop``) keep both in step in O(1) (a removal moves the last field
+    into the hole) and every other mutator drops them, to be rebuilt by the next
+    random pick.  Until then the class costs nothing extra but a method call.
     """
 
-    __slots__ = ("big", "scan_index")
+    __slots__ = ("big", "scan_index", "_items", "_pos")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.big = False
         self.scan_index = None
+        self._items = None
+        self._pos = None
 
     def copy(self) -> "Hash":
         """An independent Hash, encoding state included (COPY: hashTypeDup)."""
         new = Hash(self)
         new.big = self.big
         return new
+
+    def field_list(self) -> list:
+        """The fields as a list, stable until the next change; read it, never modify it."""
+        items = self._items
+        if items is None:
+            items = self._items = list(self)  # insertion order: the same in every process
+            self._pos = {f: i for i, f in enumerate(items)}
+        return items
+
+    def random_field(self, rng) -> bytes:
+        """A uniformly random field of a non-empty hash, in O(1) (after the first call)."""
+        items = self.field_list()
+        return items[rng.randrange(len(items))]
+
+    def __setitem__(self, field, value) -> None:
+        pos = self._pos
+        if pos is not None and field not in pos:
+            pos[field] = len(self._items)
+            self._items.append(field)
+        dict.__setitem__(self, field, value)
+
+    def update(self, *args, **kwargs) -> None:
+        if self._pos is None:
+            dict.update(self, *args, **kwargs)
+            return
+        for field, value in dict(*args, **kwargs).items():
+            self[field] = value
+
+    def _forget(self, field) -> None:
+        i = self._pos.pop(field, None)
+        if i is not None:
+            items = self._items
+            last = items.pop()
+            if i < len(items):
+                items[i] = last
+                self._pos[last] = i
+
+    def __delitem__(self, field) -> None:
+        dict.__delitem__(self, field)
+        if self._pos is not None:
+            self._forget(field)
+
+    def pop(self, field, *default):
+        if self._pos is not None and field in self:
+            self._forget(field)
+        return dict.pop(self, field, *default)
+
+    def _drop_positions(self) -> None:
+        self._items = self._pos = None
+
+    def popitem(self):
+        self._drop_positions()
+        return dict.popitem(self)
+
+    def clear(self) -> None:
+        self._drop_positions()
+        dict.clear(self)
+
+    def setdefault(self, field, default=None):
+        if field not in self:
+            self[field] = default
+        return dict.__getitem__(self, field)
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
 
 
 class List(deque):
@@ -118,7 +192,9 @@ class SetValue(set):
         """The members as a list, stable until the next change; read it, never modify it."""
         items = self._items
         if items is None:
-            items = self._items = list(self)
+            # sorted, not list(self): set order follows the per-process str/bytes hash
+            # (PYTHONHASHSEED), and Server(seed=...) must repeat SPOP/SRANDMEMBER run to run
+            items = self._items = sorted(self)
             self._pos = {m: i for i, m in enumerate(items)}
         return items
 

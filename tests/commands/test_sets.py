@@ -85,7 +85,8 @@ def test_srem_counts_removed_and_deletes_emptied_key(h):
     assert h.do(b"SREM", b"s", b"a") == integer(0)
 
 
-@pytest.mark.parametrize("member, reply", [(b"1", 1), (b"01", 0), (b"2", 0), (b"", 0)], ids=["in", "01", "out", "empty"])
+@pytest.mark.parametrize("member, reply", [(b"1", 1), (b"01", 0), (b"2", 0), (b"", 0)],
+                         ids=["in", "01", "out", "empty"])
 def test_sismember(h, member, reply):
     h.do(b"SADD", b"s", b"1")
     assert h.do(b"SISMEMBER", b"s", member) == integer(reply)

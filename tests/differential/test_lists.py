@@ -541,71 +541,91 @@ def test_lists_resp3(pair, name):
 # =============================================================================== several clients
 #
 # A blocking script is a list of steps (client, argv): "A", "B", "C"... name connections opened
-# (in that order) to each server, or ("sleep", seconds).  After each step every client's
-# replies are drained until the servers stay quiet for QUIET seconds, and the replies each
-# client got at that step are compared between redis and kvfake, so a wake-up that
+# (in that order) to each server, or ("sleep", seconds).  A step is sent to both servers; the
+# replies every client gets are collected from redis first (waiting for the acting client's
+# answer unless its command may block, then until redis stays quiet for QUIET seconds), then
+# from kvfake, which must deliver the same number of replies to each client (it may take up
+# to PATIENCE seconds: a loaded test machine) and nothing more within QUIET.  So a wake-up that
 # comes early, late or to the wrong client is a mismatch.  ``HELLO 3`` as a step switches a
-# client to RESP3.
+# client to RESP3 (HELLO's client id is normalised).
+#
+# Redis answers a timeout up to a cron period (100 ms at hz 10) after it is due, and the two
+# servers are read one after the other: a step that times out uses 0.3 s, well past both
+# collection windows, and the script then sleeps 0.5 s.
 
-QUIET = 0.03
-
+QUIET = 0.025
+PATIENCE = 3.0
+MAY_BLOCK = {b"BLPOP", b"BRPOP", b"BLMOVE", b"BRPOPLPUSH", b"BLMPOP", b"BZPOPMIN", b"BZPOPMAX", b"BZMPOP"}
 
 _HELLO_ID = re.compile(rb"\$2\r\nid\r\n:[0-9]+\r\n")
 
 
 class Clients:
-    """Named connections to one server, read without blocking."""
+    """Named connections to one server, read without blocking; counts unanswered commands."""
 
     def __init__(self, server, names) -> None:
         self.conns = {n: RawConnection(server.host, server.port, timeout=5) for n in names}
+        self.pending = {n: 0 for n in names}
 
     def send(self, name: str, argv) -> None:
         self.conns[name].send(command(*argv))
+        self.pending[name] += 1
 
-    def drain(self) -> dict:
-        """Replies that arrive on each connection until all stay quiet for QUIET seconds."""
-        return drain_all([self])[0]
+    def expects_reply(self, name: str, argv) -> bool:
+        """True when the command just sent must be answered (nothing queued before it, no block)."""
+        word = argv[0].encode() if isinstance(argv[0], str) else argv[0]
+        return self.pending[name] == 1 and word.upper() not in MAY_BLOCK
+
+    def collect(self, want: "dict | None" = None) -> dict:
+        """Replies per client: wait (up to PATIENCE) until client n has want[n] of them, then
+        until nothing arrives for QUIET seconds."""
+        want = want or {}
+        got = {n: [] for n in self.conns}
+        start = time.monotonic()
+        quiet_until = start + QUIET
+        while True:
+            now = time.monotonic()
+            short = any(len(got[n]) < k for n, k in want.items())
+            if now >= quiet_until and (not short or now - start >= PATIENCE):
+                break
+            for n, conn in self.conns.items():
+                while not conn.eof and conn.readable(0):
+                    try:
+                        raw = conn.reply(timeout=1)
+                    except ConnectionError:
+                        got[n].append(b"<closed>")
+                        break
+                    got[n].append(_HELLO_ID.sub(b"$2\r\nid\r\n:<id>\r\n", raw))
+                    self.pending[n] = max(0, self.pending[n] - 1)
+                    quiet_until = time.monotonic() + QUIET
+            time.sleep(0.002)
+        return {n: r for n, r in got.items() if r}
+
+    def call(self, name: str, argv) -> dict:
+        """Send one command and collect, waiting for its reply when one is due."""
+        self.send(name, argv)
+        return self.collect({name: 1} if self.expects_reply(name, argv) else None)
 
     def close(self) -> None:
         for conn in self.conns.values():
             conn.close()
 
 
-def drain_all(sides) -> list:
-    """Each side's replies (client -> [raw]) until every connection of every side stays quiet
-    for QUIET seconds: the sides are read together, so a timeout due during the window
-    shows up on both or neither."""
-    got = [{n: [] for n in side.conns} for side in sides]
-    quiet_until = time.monotonic() + QUIET
-    while time.monotonic() < quiet_until:
-        for side, seen in zip(sides, got):
-            for n, conn in side.conns.items():
-                while not conn.eof and conn.readable(0):
-                    try:
-                        raw = conn.reply(timeout=1)
-                    except ConnectionError:
-                        seen[n].append(b"<closed>")
-                        break
-                    seen[n].append(_HELLO_ID.sub(b"$2\r\nid\r\n:<id>\r\n", raw))
-                    quiet_until = time.monotonic() + QUIET
-        time.sleep(0.002)
-    return [{n: r for n, r in seen.items() if r} for seen in got]
-
-
 def run_blocking(pair_servers, script) -> None:
     names = sorted({step[0] for step in script if step[0] != "sleep"})
-    sides = [Clients(server, names) for server in pair_servers]
+    redis_side, kvfake_side = sides = [Clients(server, names) for server in pair_servers]
     try:
-        sides[0].send(names[0], ["FLUSHALL"])
-        sides[1].send(names[0], ["FLUSHALL"])
-        assert drain_all(sides) == [{names[0]: [b"+OK\r\n"]}] * 2
+        for side in sides:
+            assert side.call(names[0], ["FLUSHALL"]) == {names[0]: [b"+OK\r\n"]}
         for i, (who, arg) in enumerate(script):
             if who == "sleep":
                 time.sleep(arg)
+                seen = [redis_side.collect()]
             else:
                 for side in sides:
                     side.send(who, arg)
-            seen = drain_all(sides)
+                seen = [redis_side.collect({who: 1} if redis_side.expects_reply(who, arg) else None)]
+            seen.append(kvfake_side.collect({n: len(r) for n, r in seen[0].items()}))
             assert seen[0] == seen[1], (
                 f"step {i} {who} {arg}: redis {seen[0]!r} != kvfake {seen[1]!r}")
     finally:
@@ -653,6 +673,11 @@ BLOCKING = {
         ("C", ["RPUSH", "q", "x"]),
         ("C", ["EXISTS", "q"]),
     ],
+    "blmove-same-key-rotates": [
+        ("A", ["BLMOVE", "q", "q", "LEFT", "RIGHT", "0"]),
+        ("B", ["RPUSH", "q", "x"]),
+        ("B", ["LRANGE", "q", "0", "-1"]),
+    ],
     "blmpop-woken-with-count": [
         ("A", ["BLMPOP", "0", "2", "a", "b", "RIGHT", "COUNT", "2"]),
         ("B", ["RPUSH", "b", "1", "2", "3"]),
@@ -665,8 +690,8 @@ BLOCKING = {
         ("B", ["EXISTS", "dst", "src"]),
     ],
     "timeout-then-push": [
-        ("A", ["BLPOP", "q", "0.05"]),
-        ("sleep", 0.15),
+        ("A", ["BLPOP", "q", "0.3"]),
+        ("sleep", 0.5),
         ("B", ["RPUSH", "q", "x"]),
         ("B", ["LLEN", "q"]),
     ],
@@ -712,10 +737,10 @@ BLOCKING = {
     ],
     "resp3-timeout-and-wake": [
         ("A", ["HELLO", "3"]),
-        ("A", ["BLPOP", "q", "0.05"]),
-        ("sleep", 0.15),
-        ("A", ["BLMOVE", "q", "r", "LEFT", "LEFT", "0.05"]),
-        ("sleep", 0.15),
+        ("A", ["BLPOP", "q", "0.3"]),
+        ("sleep", 0.5),
+        ("A", ["BLMOVE", "q", "r", "LEFT", "LEFT", "0.3"]),
+        ("sleep", 0.5),
         ("A", ["BLMPOP", "0", "1", "q", "LEFT"]),
         ("B", ["RPUSH", "q", "x"]),
     ],
@@ -790,12 +815,13 @@ def _check_client_list(redis_server, kvfake_server, script) -> None:
     for server in (redis_server, kvfake_server):
         clients = Clients(server, ["A", "B"])
         try:
-            clients.send("A", ["FLUSHALL"])
-            clients.drain()
+            clients.call("A", ["FLUSHALL"])
             seen = []
             for who, argv in script:
                 clients.send(who, argv)
-                got = clients.drain()
+                want = {"A": 1, "B": 1} if argv[0] == "RPUSH" else (
+                    {who: 1} if clients.expects_reply(who, argv) else None)
+                got = clients.collect(want)
                 if argv[:2] == ["CLIENT", "LIST"]:
                     got = {who: [_client_list_fields(got[who][0])]}
                 seen.append(got)
@@ -812,13 +838,11 @@ def test_blocked_clients_in_info(redis_server, kvfake_server):
         try:
             clients.send("A", ["BLPOP", "info-q", "0"])
             clients.send("B", ["BLPOP", "info-q", "100"])
-            clients.drain()
-            clients.send("C", ["INFO", "clients"])
-            raw = clients.drain()["C"][0]
+            clients.collect()
+            raw = clients.call("C", ["INFO", "clients"])["C"][0]
             wanted = [line for line in raw.split(b"\r\n")
                       if line.startswith((b"blocked_clients:", b"clients_in_timeout_table:"))]
-            clients.send("C", ["DEL", "info-q"])
-            clients.drain()
+            clients.call("C", ["DEL", "info-q"])
             return wanted
         finally:
             clients.close()
@@ -833,24 +857,22 @@ def test_client_unblock(redis_server, kvfake_server):
         clients = Clients(server, ["A", "B", "C"])
         try:
             out = []
-            clients.send("A", ["CLIENT", "ID"])
-            a_id = clients.drain()["A"][0][1:-2].decode()
-            clients.send("B", ["CLIENT", "ID"])
-            b_id = clients.drain()["B"][0][1:-2].decode()
+            a_id = clients.call("A", ["CLIENT", "ID"])["A"][0][1:-2].decode()
+            b_id = clients.call("B", ["CLIENT", "ID"])["B"][0][1:-2].decode()
             clients.send("A", ["BLPOP", "u", "0"])
             clients.send("B", ["BLMOVE", "u", "v", "LEFT", "LEFT", "0"])
-            out.append(clients.drain())
-            for argv in (["CLIENT", "UNBLOCK", a_id, "foo"],
-                         ["CLIENT", "UNBLOCK", a_id, "timeout", "x"],
-                         ["CLIENT", "UNBLOCK", "abc"],
-                         ["CLIENT", "UNBLOCK", "abc", "foo"],
-                         ["CLIENT", "UNBLOCK", "999999"],
-                         ["CLIENT", "UNBLOCK"],
-                         ["CLIENT", "UNBLOCK", a_id, "TimeOut"],
-                         ["CLIENT", "UNBLOCK", b_id, "ERROR"],
-                         ["CLIENT", "UNBLOCK", b_id]):
+            out.append(clients.collect())
+            for argv, woken in ((["CLIENT", "UNBLOCK", a_id, "foo"], None),
+                                (["CLIENT", "UNBLOCK", a_id, "timeout", "x"], None),
+                                (["CLIENT", "UNBLOCK", "abc"], None),
+                                (["CLIENT", "UNBLOCK", "abc", "foo"], None),
+                                (["CLIENT", "UNBLOCK", "999999"], None),
+                                (["CLIENT", "UNBLOCK"], None),
+                                (["CLIENT", "UNBLOCK", a_id, "TimeOut"], "A"),
+                                (["CLIENT", "UNBLOCK", b_id, "ERROR"], "B"),
+                                (["CLIENT", "UNBLOCK", b_id], None)):
                 clients.send("C", argv)
-                out.append(clients.drain())
+                out.append(clients.collect({"C": 1, **({woken: 1} if woken else {})}))
             return out
         finally:
             clients.close()

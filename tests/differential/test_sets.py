@@ -25,7 +25,6 @@ from tests.support.resp import RespError, bulk, decode, elements
 
 INT64_MAX = "9223372036854775807"
 INT64_MIN = "-9223372036854775808"
-WRONGTYPE = "WRONGTYPE"
 
 INTS_600 = [str(i) for i in range(600)]
 

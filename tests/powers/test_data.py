@@ -243,6 +243,7 @@ def test_assert_data_passes_on_equal_data(kvfake_server, kvfake_redis):
 
 
 def test_assert_data_failure_shows_a_diff(kvfake_server, kvfake_redis):
+    kvfake_server.clock.freeze()  # so the TTL reads exactly 10.0
     kvfake_redis.set("a", "1")
     kvfake_redis.rpush("l", "x", "y")
     kvfake_redis.set("extra", "?")

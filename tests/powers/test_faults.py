@@ -825,3 +825,38 @@ def test_register_while_clients_run(server):
     for t in threads:
         t.join()
     assert seen <= {NIL, bulk(b"canned")} and NIL in seen
+
+
+# -- faults on blocking commands ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("run", ["after", "before"])
+def test_delayed_blocking_command_blocks_after_the_delay(server, run):
+    with raw(server) as waiter, raw(server) as pusher:
+        with server.faults.delay("BLPOP", 60, run=run) as rule:
+            waiter.send(b"BLPOP q 0\r\n")
+            assert rule.wait(1)
+        # the delay is over: the client now blocks on q (a run="before" BLPOP found
+        # nothing, changed nothing, and runs again for real)
+        assert pusher.call("RPUSH", "q", "x") == integer(1)
+        assert waiter.reply() == array(bulk(b"q"), bulk(b"x"))
+
+
+def test_half_reply_of_a_blocking_command_that_would_block(server):
+    with server.faults.half_reply("BLPOP"), raw(server) as conn:
+        conn.send(b"BLPOP q 0\r\n")
+        assert conn.closed()
+        assert conn.read_available() == b""
+    with raw(server) as other:  # nobody is left blocked on q
+        assert other.call("RPUSH", "q", "x") == integer(1)
+        assert other.call("LLEN", "q") == integer(1)
+
+
+def test_drop_after_of_a_blocking_command_with_data(server):
+    with raw(server) as conn:
+        conn.call("RPUSH", "q", "a", "b")
+        with server.faults.drop_after("BLPOP"):
+            conn.send(b"BLPOP q 0\r\n")
+            assert conn.closed()
+    with raw(server) as other:
+        assert other.call("LRANGE", "q", "0", "-1") == array(bulk(b"b"))

@@ -54,27 +54,27 @@ def test_time_of_an_entry_is_the_server_clock():
 
 
 MATCHING = [
-    (("SET", "k", "v", "EX", "60"), True),
-    (("set", "k", "v", "EX", "60"), True),  # command names are case-insensitive
-    ((b"SET", b"k", b"v", b"EX", b"60"), True),
-    (("SET", "k", "v"), False),
-    (("SET",), True),  # a name alone matches any arguments
-    (("SET", "k"), False),  # with arguments, the whole list must match
-    (("SET", "k", ...), True),  # ... allows more
-    (("SET", "K", "v"), False),  # arguments are compared exactly
-    (("SET", "k", ANY), False),  # EX 60 follows: exact length
-    (("SET", "k", ANY, "EX", 60), True),  # ints match their decimal form
-    (("SET", Glob("k*"), ANY, ...), True),
-    (("SET", Glob("x*"), ...), False),
-    (("SET", re.compile("[a-z]"), ...), True),
-    (("SET", re.compile(rb"\d"), ...), False),
-    (("SET", lambda a: a.startswith(b"k"), ...), True),
-    (("SET", "k", "v", "ex", 60), False),  # only the command name (and subcommand) ignore case
-    (("GET",), False),
+    (("SET", "k", "v", "EX", "60"), True, "exact"),
+    (("set", "k", "v", "EX", "60"), True, "name-any-case"),
+    ((b"SET", b"k", b"v", b"EX", b"60"), True, "bytes"),
+    (("SET", "k", "v"), False, "too-short"),
+    (("SET",), True, "name-alone"),
+    (("SET", "k"), False, "prefix-without-ellipsis"),
+    (("SET", "k", ...), True, "ellipsis"),
+    (("SET", "K", "v", ...), False, "args-exact-case"),
+    (("SET", "k", ANY), False, "any-exact-length"),
+    (("SET", "k", ANY, "EX", 60), True, "int-arg"),
+    (("SET", Glob("k*"), ANY, ...), True, "glob"),
+    (("SET", Glob("x*"), ...), False, "glob-miss"),
+    (("SET", re.compile("[a-z]"), ...), True, "regex-str"),
+    (("SET", re.compile(rb"\d"), ...), False, "regex-bytes-miss"),
+    (("SET", lambda a: a.startswith(b"k"), ...), True, "callable"),
+    (("SET", "k", "v", "ex", 60), False, "options-exact-case"),
+    (("GET",), False, "other-command"),
 ]
 
 
-@pytest.mark.parametrize("call, expected", MATCHING, ids=[repr(c) for c, _ in MATCHING])
+@pytest.mark.parametrize("call, expected", [m[:2] for m in MATCHING], ids=[m[2] for m in MATCHING])
 def test_call_patterns(kvfake_server, app, call, expected):
     app.set("k", "v", ex=60)
     assert (kvfake_server.journal.count(*call, client_name="app") == 1) is expected

@@ -8,10 +8,19 @@ none) and answered with ``-ERR internal error in '<cmd>': <exception>``.
 
 Order of checks (Redis 7.0 processCommand): unknown command, unknown
 subcommand, arity, then NOAUTH; everything else is the handler's job, at
-execution time.
+execution time.  Then, only for a client in MULTI or MONITOR mode or while
+CLIENT PAUSE is in force (one test on the hot path): "not allowed inside a
+transaction", a monitor touching the keyspace, the pause (the command is
+*postponed*: ``execute`` answers :data:`POSTPONED` and the driver runs it again
+once ``unpause`` calls its ``unpaused()``), then MULTI queueing (+QUEUED).  A
+command rejected while in MULTI flags the transaction (EXECABORT).  EXEC runs
+its queue through :meth:`Dispatcher.call`.  MONITOR lines are fed after every
+command that ran (not rejected, not queued): ``monitors`` maps session ids to
+sinks the driver registered.
 
 Imports: kvfake.commands, kvfake.session, kvfake.store, kvfake.errors,
-kvfake.protocol.replies, kvfake.config.  Never: socket, selectors.
+kvfake.protocol.replies, kvfake.protocol.encoder (EXEC's HELLO case), kvfake.config.
+Never: socket, selectors.
 """
 
 from __future__ import annotations
@@ -20,17 +29,28 @@ import collections
 import logging
 import traceback
 
-from kvfake.commands import TABLE
+from kvfake.commands import TABLE, monitor, transactions
 from kvfake.commands.blocking import BlockingManager
+from kvfake.commands.connection import PAUSE_ALL
 from kvfake.commands.context import Context
 from kvfake.commands.registry import CommandTable
 from kvfake.config import Config
 from kvfake.errors import NOAUTH, CommandError, unknown_command, unknown_subcommand, wrong_arity
-from kvfake.protocol.replies import ErrorReply
+from kvfake.protocol.encoder import encode
+from kvfake.protocol.replies import ErrorReply, Raw
 from kvfake.session import ClientSession
 from kvfake.store import Store
 
 log = logging.getLogger("kvfake")
+
+
+class Postponed:
+    """``execute``'s answer for a command CLIENT PAUSE holds (see the module docstring)."""
+
+    __slots__ = ()
+
+
+POSTPONED = Postponed()
 
 
 class Dispatcher:
@@ -60,6 +80,14 @@ class Dispatcher:
         self.observers: list = []
         # parked clients of blocking commands (BLPOP...), served after every command
         self.blocking = BlockingManager(store, internal_errors=self.internal_errors)
+        # MONITOR: session id -> sink (``session``, ``monitor_line(line, own)``)
+        self.monitors: dict = {}
+        # CLIENT PAUSE: kind (0 = none), end (ms, store clock), postponed clients
+        # (session id -> waiter with ``unpaused()``), whether a wake-up timer is armed
+        self.pause_type = 0
+        self.pause_end_ms = 0
+        self.postponed: dict = {}
+        self._pause_timer = False
 
     @property
     def auth_enabled(self) -> bool:
@@ -90,16 +118,25 @@ class Dispatcher:
                 raise CommandError(wrong_arity(spec.name))
             if not session.authenticated and not spec.no_auth and self.config.values[b"requirepass"]:
                 raise CommandError(NOAUTH)
+            reply = None
+            if session.multi is not None or session.monitor or self.pause_type:
+                reply = self._before_run(session, spec, args)  # +QUEUED, POSTPONED or None
+                if reply is POSTPONED:
+                    self.stat_commands -= 1  # counted when it runs
+                    return reply
             session.last_command = spec.name
-            store = self.store
-            with store.lock:
-                store.now_ms = store.clock.now_ms()
-                ctx.db = store.dbs[session.db]
-                handled = True
-                reply = spec.handler(ctx, *args[1:])
-            self.command_calls[spec.name] += 1
+            if reply is None:
+                store = self.store
+                with store.lock:
+                    store.now_ms = store.clock.now_ms()
+                    ctx.db = store.dbs[session.db]
+                    handled = True
+                    reply = spec.handler(ctx, *args[1:])
+                self.command_calls[spec.name] += 1
         except CommandError as exc:
             reply = ErrorReply(exc.text)
+            if not handled and session.multi is not None:
+                session.multi_error = True  # redis flagTransaction: EXEC will abort
             self.count_error(exc.text, args, spec if handled else None)
         except Exception as exc:  # a kvfake bug: report, never kill the loop
             name = args[0].decode("latin-1", "replace").lower()
@@ -107,6 +144,8 @@ class Dispatcher:
             self.internal_errors.append((args, traceback.format_exc()))
             reply = ErrorReply(f"ERR internal error in '{name}': {type(exc).__name__}: {exc}")
             self.count_error(reply.text, args, spec if handled else None)
+        if handled and self.monitors and monitor.shown(spec):
+            self.feed_monitors(ctx, args)
         if self.observers:
             for observer in self.observers:
                 observer(ctx, args, reply)
@@ -114,6 +153,117 @@ class Dispatcher:
             # redis 7.0 processCommand: handleClientsBlockedOnKeys after each command
             self.blocking.serve_ready()
         return reply
+
+    def _before_run(self, session, spec, args: list):
+        """processCommand's late checks, redis 7.0 order; None means "run it now"."""
+        multi = session.multi
+        if multi is not None and "no_multi" in spec.flags:
+            raise CommandError(transactions.NOT_ALLOWED_IN_MULTI)
+        if session.monitor:
+            # a monitor is a replica to Redis: no keyspace access, never paused
+            if monitor.touches_keyspace(spec):
+                raise CommandError(monitor.REPLICA_KEYSPACE)
+        elif self.pause_type and self._paused_for(session, spec):
+            return POSTPONED
+        if multi is not None and spec.name not in transactions.RUN_IN_MULTI:
+            return transactions.queue(session, spec, args)
+        return None
+
+    def call(self, ctx: Context, spec, args: list):
+        """Run one command EXEC took from the MULTI queue (Redis's call(): no
+        processCommand checks; EXEC holds the store lock): stats, errors as values,
+        MONITOR."""
+        ctx.db = self.store.dbs[ctx.session.db]
+        try:
+            reply = spec.handler(ctx, *args[1:])
+            self.command_calls[spec.name] += 1
+        except CommandError as exc:
+            reply = ErrorReply(exc.text)
+            self.count_error(exc.text, args, spec)
+        except Exception as exc:  # a kvfake bug: report, never kill the loop
+            log.exception("internal error while running %r inside EXEC", args[:8])
+            self.internal_errors.append((args, traceback.format_exc()))
+            reply = ErrorReply(f"ERR internal error in '{spec.name}': {type(exc).__name__}: {exc}")
+            self.count_error(reply.text, args, spec)
+        if self.monitors and monitor.shown(spec):
+            self.feed_monitors(ctx, args)
+        return reply
+
+    @staticmethod
+    def encoded(reply, protover: int) -> Raw:
+        """``reply`` frozen in one protocol (EXEC: a HELLO inside the transaction)."""
+        return Raw(encode(reply, protover))
+
+    def feed_monitors(self, ctx: Context, args: list) -> None:
+        """Send the MONITOR line of a command that just ran to every monitor."""
+        session = ctx.session
+        redacted = ctx.extra.pop("redact", ()) if ctx.extra else ()
+        line = monitor.format_line(self.store.clock.now_us(), session.db, session.addr, args, redacted)
+        for sink in list(self.monitors.values()):
+            sink.monitor_line(line, sink.session is session)
+
+    def on_disconnect(self, ctx: Context) -> None:
+        """The client is gone: its transaction, WATCHes, monitor and pause registrations go too."""
+        session = ctx.session
+        transactions.forget(self.store, session)
+        monitor.stop(self, session)
+        self.postponed.pop(session.id, None)
+
+    # -- CLIENT PAUSE ------------------------------------------------------------
+
+    def _paused_for(self, session, spec) -> bool:
+        if self.pause_end_ms < self.store.clock.now_ms():
+            self.unpause()  # the pause is over (redis: end < now)
+            return False
+        if self.pause_type == PAUSE_ALL:
+            return True
+        # PAUSE WRITE holds writes, and an EXEC whose queue holds one (redis 7.0)
+        if "write" in spec.flags or "may_replicate" in spec.flags:
+            return True
+        if spec.name == "exec" and session.multi:
+            return any("write" in s.flags or "may_replicate" in s.flags for s, _ in session.multi)
+        return False
+
+    def pause(self, end_ms: int, kind: int) -> None:
+        """CLIENT PAUSE: never shortens nor weakens a pause in force (redis 7.0 pauseClients)."""
+        if kind > self.pause_type:
+            self.pause_type = kind
+        if end_ms > self.pause_end_ms:
+            self.pause_end_ms = end_ms
+
+    def unpause(self) -> None:
+        """End the pause; postponed clients run their command again (in pause order)."""
+        self.pause_type = 0
+        self.pause_end_ms = 0
+        if self.postponed:
+            waiters = list(self.postponed.values())
+            self.postponed.clear()
+            for waiter in waiters:
+                waiter.unpaused()
+
+    def postpone(self, waiter) -> None:
+        """The driver parked ``waiter`` (its command got POSTPONED) until ``unpause``."""
+        self.postponed[waiter.ctx.session.id] = waiter
+
+    def check_pause(self) -> None:
+        """Unpause if the pause is over (the driver's timer; commands check lazily)."""
+        if self.pause_type and self.pause_end_ms < self.store.clock.now_ms():
+            self.unpause()
+
+    def arm_pause_timer(self, call_later) -> None:
+        """Have the driver's ``call_later(seconds, fn)`` end the pause on time (polls at
+        most every 100 ms, so a clock moved by a test is noticed too)."""
+        if self._pause_timer or not self.pause_type:
+            return
+        self._pause_timer = True
+
+        def tick() -> None:
+            self._pause_timer = False
+            self.check_pause()
+            self.arm_pause_timer(call_later)
+
+        left_ms = self.pause_end_ms - self.store.clock.now_ms() + 1
+        call_later(min(max(left_ms, 0), 100) / 1000, tick)
 
     def count_error(self, text: str, args: list, spec) -> None:
         """INFO errorstats / commandstats bookkeeping for one error reply.

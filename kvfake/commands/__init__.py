@@ -13,6 +13,8 @@ from kvfake.commands import hashes
 from kvfake.commands import hyperloglog
 from kvfake.commands import zsets
 from kvfake.commands import sets
+from kvfake.commands import transactions
+from kvfake.commands import monitor
 from kvfake.commands.registry import CommandTable
 
 GROUPS = (
@@ -26,6 +28,8 @@ GROUPS = (
     hyperloglog.group,
     zsets.group,
     sets.group,
+    transactions.group,
+    monitor.group,
 )
 
 TABLE = CommandTable.from_groups(*GROUPS)

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import hmac
 
-from kvfake.commands import blocking, meta
+from kvfake.commands import blocking, meta, monitor, transactions
 from kvfake.commands.args import parse_int, parse_range_int
 from kvfake.commands.context import Context
 from kvfake.commands.registry import CommandGroup
 from kvfake.errors import (
     DB_INDEX_OUT_OF_RANGE,
     SYNTAX_ERROR,
+    TIMEOUT_NEGATIVE,
+    TIMEOUT_NOT_INTEGER,
     WRONG_PASS,
     CommandError,
     wrong_arity,
@@ -64,6 +66,9 @@ def no_such_user(name: str) -> str:
 
 
 LONG_MAX = (1 << 63) - 1
+# CLIENT PAUSE kinds, as kvfake.dispatch numbers them (a stronger one wins)
+PAUSE_WRITE = 1
+PAUSE_ALL = 2
 INT_MIN = -(1 << 31)
 INT_MAX = (1 << 31) - 1
 
@@ -225,6 +230,7 @@ def cmd_hello(ctx: Context, *args: bytes):
         opt = _c(args[i]).upper()
         more = n - 1 - i
         if opt == b"AUTH" and more >= 2:
+            monitor.redact(ctx, i + 2, i + 3)  # MONITOR shows "(redacted)" (argv positions)
             if not _authenticate(ctx, args[i + 1], args[i + 2]):
                 raise CommandError(WRONG_PASS)
             i += 3
@@ -255,6 +261,7 @@ def cmd_auth(ctx: Context, *args: bytes):
     """AUTH [username] password"""
     if len(args) > 2:
         raise CommandError(SYNTAX_ERROR)
+    monitor.redact(ctx, *range(1, len(args) + 1))  # redis 7.0: after the syntax check
     if len(args) == 1:
         if not _requirepass(ctx):
             raise CommandError(AUTH_NOT_CONFIGURED)
@@ -272,8 +279,11 @@ def cmd_reset(ctx: Context):
     # redis 7.0 clearClientConnectionState: db 0, RESP2, default user (authenticated
     # only without a password), no name, CLIENT REPLY OFF and a pending SKIP cleared.
     # A SKIP already in force still swallows this +RESET; NO-EVICT is kept.
-    # (MULTI/WATCH and pub/sub state are to be cleared here too once they exist.)
+    # MULTI/WATCH state is dropped and monitor mode left.
+    # (pub/sub state is to be cleared here too once it exists.)
     session = ctx.session
+    transactions.discard(ctx.store, session)
+    monitor.stop(ctx.dispatcher, session)
     ctx.select(0)
     session.protover = 2
     session.user = b"default"
@@ -296,8 +306,14 @@ def _client_type(session) -> bytes:
 def _client_flags(session) -> bytes:
     # redis 7.0 order: O S M P x b t R B d c u A U r e; "N" when none apply.
     flags = b""
+    if session.monitor:
+        flags += b"O"
+    if session.multi is not None:
+        flags += b"x"
     if session.blocked:
         flags += b"b"
+    if session.dirty_cas:
+        flags += b"d"
     if session.close_after_reply:
         flags += b"c"
     if session.no_evict:
@@ -324,7 +340,7 @@ def _client_info(ctx: Context, s) -> bytes:
         cmd = cmd.encode()
     return (
         b"id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d "
-        b"sub=0 psub=0 ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 "
+        b"sub=0 psub=0 ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 "
         b"rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s "
         b"redir=-1 resp=%d"
         % (
@@ -337,6 +353,7 @@ def _client_info(ctx: Context, s) -> bytes:
             max(idle, 0),
             _client_flags(s),
             s.db,
+            -1 if s.multi is None else len(s.multi),
             qbuf,
             qfree,
             argv_mem,
@@ -532,3 +549,49 @@ def cmd_client_unblock(ctx: Context, sub: bytes, client_id: bytes, *reason: byte
             raise CommandError(UNBLOCK_REASON)
     target = parse_int(client_id)
     return 1 if blocking.unblock_client(ctx, target, error) else 0
+
+
+PAUSE_MODE = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+
+
+def _pause_watch(conn) -> None:
+    """pending action of CLIENT PAUSE: the server loop wakes when the pause ends."""
+    conn.loop.dispatcher.arm_pause_timer(conn.loop.call_later)
+
+
+@group.command("client|pause", arity=-3, flags="admin noscript loading stale")
+def cmd_client_pause(ctx: Context, sub: bytes, timeout: bytes, *mode: bytes):
+    """CLIENT PAUSE timeout [WRITE | ALL]"""
+    # redis 7.0.15: a 5th argument is CLIENT's generic error; the mode is checked
+    # before the timeout; commands of paused clients are held (dispatch.POSTPONED)
+    if len(mode) > 1:
+        raise CommandError(
+            f"ERR unknown subcommand or wrong number of arguments for '{_text(sub)[:128]}'. "
+            "Try CLIENT HELP."
+        )
+    kind = PAUSE_ALL
+    if mode:
+        word = _c(mode[0]).upper()
+        if word == b"WRITE":
+            kind = PAUSE_WRITE
+        elif word != b"ALL":
+            raise CommandError(PAUSE_MODE)
+    ms = parse_int(timeout, TIMEOUT_NOT_INTEGER)
+    if ms < 0:
+        raise CommandError(TIMEOUT_NEGATIVE)
+    # getTimeoutFromObjectOrReply: 0 stays 0 (no pause); otherwise now + ms, which
+    # wraps around past LLONG_MAX in 7.0.15 (an end in the past: no pause either)
+    end = ctx.now_ms + ms if ms else 0
+    if end > LONG_MAX:
+        end -= 1 << 64
+    ctx.dispatcher.pause(end, kind)
+    if ctx.dispatcher.pause_type:
+        ctx.session.pending_action = _pause_watch
+    return OK
+
+
+@group.command("client|unpause", arity=2, flags="admin noscript loading stale")
+def cmd_client_unpause(ctx: Context, sub: bytes):
+    """CLIENT UNPAUSE"""
+    ctx.dispatcher.unpause()
+    return OK

@@ -146,7 +146,7 @@ def cmd_keys(ctx: Context, pattern: bytes):
     expires = db.expires
     if expires:
         now = ctx.now_ms
-        keys = [k for k in keys if expires.get(k, now + 1) > now]
+        keys = [k for k in keys if expires.get(k, now) >= now]
     return keys
 
 

@@ -11,6 +11,10 @@ CLIENT_CLOSE_AFTER_REPLY).
 A blocking command (BLPOP...) returns a ``Block``: the connection registers it
 with the dispatcher's BlockingManager and stops running requests (what follows
 stays buffered, as in Redis) until the manager calls ``unblocked(reply)``.
+A command CLIENT PAUSE holds (``dispatch.POSTPONED``) parks the connection the
+same way, keeping the command, until the dispatcher's ``unpause`` calls
+``unpaused()``; then it runs first.  A MONITOR connection gets its lines through
+``monitor_line``; its own command's reply goes out before that command's line.
 
 Imports: kvfake.protocol, kvfake.dispatch, kvfake.session, kvfake.errors,
 kvfake.commands.blocking.
@@ -22,6 +26,7 @@ import selectors
 import socket
 
 from kvfake.commands.blocking import Block
+from kvfake.dispatch import POSTPONED
 from kvfake.errors import ProtocolError
 from kvfake.protocol.encoder import encode_into, error_bytes
 from kvfake.protocol.parser import NEED_DATA, RequestParser
@@ -32,7 +37,7 @@ RECV_SIZE = 64 * 1024
 
 class Connection:
     __slots__ = ("sock", "loop", "parser", "session", "ctx", "out", "closed", "_writing", "fileno",
-                 "paused", "blocked")
+                 "paused", "blocked", "postponed")
 
     def __init__(self, sock: socket.socket, loop, session: ClientSession) -> None:
         self.sock = sock
@@ -49,6 +54,8 @@ class Connection:
         # the Block of a blocking command (BLPOP...) waiting to be served: input is
         # read and buffered but not run until ``unblocked`` (Redis's CLIENT_BLOCKED)
         self.blocked = None
+        # the command CLIENT PAUSE holds (``blocked`` is POSTPONED meanwhile)
+        self.postponed = None
 
     # called by the loop with the selector event mask
     def __call__(self, mask: int) -> None:
@@ -81,6 +88,9 @@ class Connection:
         dispatcher = self.loop.dispatcher
         faults = self.loop.faults  # kvfake.faults.FaultSet: one attribute check per command
         session.last_interaction_ms = self.loop.store.clock.now_ms()  # CLIENT LIST idle=
+        if self.postponed is not None and self.blocked is None:
+            args, self.postponed = self.postponed, None  # unpaused: the held command first
+            self.run_request(args)
         while not session.close_after_reply and not self.paused and self.blocked is None:
             parser.auth_required = dispatcher.auth_enabled and not session.authenticated
             try:
@@ -103,7 +113,40 @@ class Connection:
             self.blocked = reply
             self.loop.dispatcher.blocking.block(self, reply)
             return
+        if reply is POSTPONED:
+            self.blocked = POSTPONED
+            self.postponed = args
+            self.loop.dispatcher.postpone(self)
+            return
         self.emit(reply)
+
+    def unpaused(self) -> None:
+        """CLIENT PAUSE ended: run the held command, then the buffered input (loop thread)."""
+        if self.blocked is POSTPONED:
+            self.blocked = None
+        if not self.closed:
+            self.loop.resume(self)
+
+    def monitor_line(self, line: bytes, own: bool) -> None:
+        """A MONITOR line for this (monitor) connection; ``own``: about its own command,
+        whose reply is not written yet, so the line follows it (redis 7.0 order)."""
+        if self.closed or self.session.reply_mode == "off":
+            return
+        if own:
+            session = self.session
+            previous = session.pending_action
+
+            def after_reply(conn) -> None:
+                if previous is not None:
+                    previous(conn)
+                conn.out += line
+
+            session.pending_action = after_reply
+            return
+        self.out += line
+        if not self._writing:  # flushed when the socket is writable: never blocks the loop
+            self._writing = True
+            self.loop.set_write_interest(self, True)
 
     def unblocked(self, reply) -> None:
         """The blocking command is served (or timed out): reply, then run the buffered input.

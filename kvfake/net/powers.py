@@ -4,7 +4,7 @@
 database flushed, the clock back to how it was made, the journal emptied, fault
 rules and custom commands removed, CONFIG SET changes undone (back to the configuration the server
 started with), the random generator re-seeded when the server has a seed,
-active expiry switched back on, and the recorded internal errors forgotten.
+active expiry switched back on, a CLIENT PAUSE ended, and the recorded internal errors forgotten.
 Connections stay open (a client pool kept by the code under test keeps working);
 their per-connection state (SELECT, CLIENT SETNAME, MULTI...) is theirs.
 
@@ -55,6 +55,9 @@ def reset(server) -> None:
         server.config.values = dict(baseline)
     server.journal.clear()
     clear_errors(server)
+    loop = getattr(server, "_loop", None)
+    if loop is not None and server.dispatcher.pause_type:
+        loop.call_soon_threadsafe(server.dispatcher.unpause)  # a test's CLIENT PAUSE ends too
 
 
 def clear_errors(server) -> None:

@@ -53,6 +53,13 @@ _UNAUTH_MBULK = "ERR Protocol error: unauthenticated multibulk length"
 _UNAUTH_BULK = "ERR Protocol error: unauthenticated bulk length"
 
 
+# Fast-path tables: the header lines of ordinary requests ("*3", "$5") map
+# straight to their value; anything else (NUL bytes, odd spacing, big lengths)
+# takes the careful path below, which applies every Redis rule.
+_MBULK_HEADERS = {b"*%d" % i: i for i in range(1, 256)}
+_BULK_HEADERS = {b"$%d" % i: i for i in range(0, 4096)}
+
+
 def _string2ll(b: bytes) -> "int | None":
     """Redis string2ll: optional '-', digits, no leading zeros, int64 range."""
     if not b or len(b) > 20:
@@ -136,6 +143,32 @@ class RequestParser:
                 if pos >= n:
                     self._pos = pos
                     return NEED_DATA
+                if buf[pos] == 42 and not self.auth_required:
+                    # Fast path: a whole multibulk request with ordinary headers
+                    # already in the buffer.  Falls through when unsure.
+                    cr = buf.find(b"\r\n", pos, pos + 8)
+                    count = _MBULK_HEADERS.get(buf[pos:cr]) if cr > 0 else None
+                    if count is not None:
+                        p = cr + 2
+                        args = []
+                        append = args.append
+                        bulk = _BULK_HEADERS.get
+                        for _ in range(count):
+                            cr = buf.find(b"\r\n", p, p + 8)
+                            if cr < 0:
+                                break
+                            length = bulk(buf[p:cr])
+                            if length is None:
+                                break
+                            p = cr + 2
+                            end = p + length
+                            if end + 2 > n:
+                                break
+                            append(buf[p:end])
+                            p = end + 2
+                        else:
+                            self._pos = pos = p
+                            return args
                 if buf[pos] != 42:  # not '*': inline
                     nl = buf.find(b"\n", pos)
                     if nl >= 0 and buf.find(b"\0", pos, nl) >= 0:

@@ -2,8 +2,9 @@
 
 Strategy: ``data`` maps key -> value (see :mod:`kvfake.store.values`);
 ``expires`` maps key -> absolute unix time in ms.  Every read and write path goes
-through :meth:`Database.lookup`, which deletes a key whose time has come (lazy
-expiry, as Redis's expireIfNeeded).  Active expiry keeps a min-heap of
+through :meth:`Database.lookup`, which deletes a key whose time has passed (lazy
+expiry, as Redis's expireIfNeeded: a key is gone once ``now > when``, so at
+``now == when`` it is still there and PTTL answers 0).  Active expiry keeps a min-heap of
 (when, key) pushed on every ``set_expire``; :meth:`active_expire` pops what is
 due and deletes the keys whose current expiry still matches, so expired keys
 vanish in bounded time without scanning the keyspace.  Stale heap entries are
@@ -42,7 +43,8 @@ class Database:
         """The live value of ``key`` or None; expires it lazily if due."""
         if self.expires:
             when = self.expires.get(key)
-            if when is not None and when <= self.store.now_ms:
+            # redis 7.0 keyIsExpired: alive while now == when (PTTL answers 0)
+            if when is not None and when < self.store.now_ms:
                 self._expire_key(key)
                 return None
         return self.data.get(key)
@@ -148,11 +150,11 @@ class Database:
         return self.expires.pop(key, None) is not None
 
     def active_expire(self, now_ms: int, budget: int = 1 << 62) -> int:
-        """Delete up to ``budget`` keys whose time has come; return how many."""
+        """Delete up to ``budget`` keys whose time has passed (``when < now_ms``); return how many."""
         heap = self._heap
         expires = self.expires
         removed = 0
-        while heap and heap[0][0] <= now_ms and removed < budget:
+        while heap and heap[0][0] < now_ms and removed < budget:
             when, key = heapq.heappop(heap)
             if expires.get(key) == when:
                 self._expire_key(key)
@@ -169,12 +171,12 @@ class Database:
     # -- whole-db ----------------------------------------------------------
 
     def live_keys(self) -> list:
-        """All keys, expiring (deleting) those that are due, as KEYS does."""
+        """All keys, expiring (deleting) those whose time has passed."""
         if not self.expires:
             return list(self.data)
         now = self.store.now_ms
         expires = self.expires
-        due = [k for k, w in expires.items() if w <= now]
+        due = [k for k, w in expires.items() if w < now]
         for key in due:
             self._expire_key(key)
         return list(self.data)

@@ -288,7 +288,7 @@ def dump(store, *, db: "int | None" = None, decode: bool = True) -> dict:
             keyspace = {}
             for key in sorted(d.data):
                 when = d.expires.get(key)
-                if when is not None and when <= now:
+                if when is not None and when < now:
                     continue
                 kind, plain = export_value(d.data[key], decode)
                 ttl = None if when is None else (when - now) / 1000

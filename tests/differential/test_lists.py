@@ -789,13 +789,13 @@ _NEEDS = {"other-type-leaves-waiter-blocked": ["HSET"], "multi-push-serves-in-si
 
 
 def _client_list_fields(raw: bytes) -> bytes:
-    lines = raw.split(b"\r\n", 1)[1].split(b"\n")
+    lines = raw.split(b"\r\n", 1)[-1].split(b"\n")
     keep = []
     for line in lines:
         fields = dict(f.split(b"=", 1) for f in line.split() if b"=" in f)
         if fields.get(b"name") == b"waiter":
             keep.append(b"name=%s flags=%s cmd=%s" % (fields[b"name"], fields[b"flags"], fields[b"cmd"]))
-    return b"\n".join(keep)
+    return b"\n".join(keep) if keep else raw  # no such line: show the whole reply
 
 
 @pytest.mark.parametrize("name", BLOCKING)

@@ -134,10 +134,18 @@ class Dispatcher:
                     reply = spec.handler(ctx, *args[1:])
                 self.command_calls[spec.name] += 1
         except CommandError as exc:
-            reply = ErrorReply(exc.text)
-            if not handled and session.multi is not None:
-                session.multi_error = True  # redis flagTransaction: EXEC will abort
-            self.count_error(exc.text, args, spec if handled else None)
+            text = exc.text
+            if not handled:
+                if spec is not None and spec.name == "exec":
+                    # redis 7.0 rejectCommand on EXEC itself (execCommandAbort): the
+                    # transaction is discarded, the error wrapped, and MONITOR shows it
+                    text = transactions.exec_abort(self.store, session, text)
+                    if self.monitors:
+                        self.feed_monitors(ctx, args)
+                elif session.multi is not None:
+                    session.multi_error = True  # redis flagTransaction: EXEC will abort
+            reply = ErrorReply(text)
+            self.count_error(text, args, spec if handled else None)
         except Exception as exc:  # a kvfake bug: report, never kill the loop
             name = args[0].decode("latin-1", "replace").lower()
             log.exception("internal error while running %r", args[:8])

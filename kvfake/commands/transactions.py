@@ -122,6 +122,17 @@ def forget(store, session) -> None:
         discard(store, session)
 
 
+def exec_abort(store, session, text: str) -> str:
+    """EXEC itself was rejected (arity, NOAUTH...): redis 7.0 execCommandAbort discards
+    the transaction (in MULTI or not) and wraps the error; the text of a formatted
+    rejection loses its "ERR " code."""
+    with store.lock:
+        discard(store, session)
+    if text.startswith("ERR "):
+        text = text[4:]
+    return f"EXECABORT Transaction discarded because of: {text}"
+
+
 def _watched_key_expired(session) -> bool:
     """redis isWatchedKeyExpired: a key live when WATCHed has expired since."""
     for wk in session.watched.values():

@@ -75,7 +75,10 @@ def _list(out: bytearray, v: list, proto: int) -> None:
     out += _len(len(v))
     table = _TABLES[proto]
     for item in v:
-        table[type(item)](out, item, proto)
+        if type(item) is bytes:  # the common element (LRANGE, MGET, KEYS...)
+            out += b"$%d\r\n%b\r\n" % (len(item), item)
+        else:
+            table[type(item)](out, item, proto)
 
 
 def _simple(out: bytearray, v: SimpleString, proto: int) -> None:

@@ -186,7 +186,7 @@ def _bench(cfg, res: Results, started) -> None:
             tests_of[t.name] = ["ping_mbulk"]
             for test in RB_TESTS[1:]:
                 for P in cfg.pipelines:
-                    res.add("bench", f"P{P}", test, t.name, "req/s", "higher", note="n/a: ping-only target")
+                    res.add("bench", f"P{P}", test, t.name, "req/s", "higher", note="–")
             continue
         known = wire.supported(t.port, sorted({c for test in RB_TESTS for c in needs(test)}))
         ok = []
@@ -256,6 +256,9 @@ def _bench(cfg, res: Results, started) -> None:
                 cpu_us=median([x.get("cpu_us") for x in ok]),
                 min=min((x["rps"] for x in ok), default=None), max=max((x["rps"] for x in ok), default=None),
                 errors=len(rr) - len(ok))
+        cpu = [x["cpu_us"] for x in ok if x.get("cpu_us") is not None]
+        if cpu:  # server CPU per request: steadier than req/s on a busy machine
+            res.add("bench-cpu", f"P{P}", test, name, "CPU µs/req", "lower", cpu)
     _bench_derived(cfg, res, [t.name for t in started])
 
 
@@ -268,8 +271,11 @@ def _bench_derived(cfg, res: Results, names) -> None:
             vals = [res.value("bench", g, t, name) for t in RB_TESTS]
             tests = [t for t, v in zip(RB_TESTS, vals) if v]
             res.add("bench", g, "geomean", name, "req/s", "higher", value=geomean(vals),
-                    note="n/a: no result", tests=len(tests),
-                    cpu_us=median([(res.get("bench", g, t, name) or {}).get("cpu_us") for t in tests]))
+                    note="n/a: no result", tests=len(tests))
+            cpu = [res.value("bench-cpu", g, t, name) for t in RB_TESTS]
+            if any(cpu):
+                res.add("bench-cpu", g, "geomean", name, "CPU µs/req", "lower", value=geomean(cpu),
+                        tests=len([c for c in cpu if c]))
             if ref is None:
                 continue
             ratios = []
@@ -350,8 +356,7 @@ def latency_section(cfg, res: Results) -> None:
         for how in ("redis-py", "raw socket"):
             rr = runs.get((t.name, how))
             if rr is None:
-                why = "ping-only target" if t.ping_only else "no socket"
-                res.add("latency", how, "SET+GET", t.name, "µs/op", "lower", note=f"n/a: {why}")
+                res.add("latency", how, "SET+GET", t.name, "µs/op", "lower", note="–")
                 continue
             errs = [x for x in rr if isinstance(x, str)]
             res.add("latency", how, "SET+GET" if not t.ping_only else "PING", t.name, "µs/op", "lower",
@@ -731,9 +736,11 @@ def memory_section(cfg, res: Results) -> None:
             rss1, um1 = t.rss(), _info_used_memory(t.port)
             res.add("memory", "RSS", "bytes/key", name, "B/key", "lower", value=(rss1 - rss0) / loaded,
                     keys=loaded, rss0_mb=rss0 / 2**20, rss1_mb=rss1 / 2**20, load_per_s=loaded / load_s, load_note=note)
+            if name.startswith("kvfake"):  # its INFO used_memory is a fixed per-key estimate, not a measure
+                um0 = um1 = None
             res.add("memory", "used_memory", "bytes/key", name, "B/key", "lower",
                     value=((um1 - um0) / loaded) if um0 is not None and um1 is not None else None,
-                    note="n/a: no INFO used_memory", keys=loaded)
+                    note="n/a", keys=loaded)
             log(f"memory: {name}: {loaded:,} keys in {load_s:.1f} s, ΔRSS {(rss1 - rss0) / 2**20:.0f} MB")
         except Exception as e:  # noqa: BLE001
             res.add("memory", "RSS", "bytes/key", name, "B/key", "lower", note=f"error: {e}"[:120])
@@ -776,12 +783,15 @@ def idle_section(cfg, res: Results) -> None:
                 rps = _calibrate(t, test, 1, cfg) or 1000.0
                 nmap[test] = max(cfg.clients * 2, int(rps * cfg.secs))
             base = {test: run_redis_benchmark(t.port, test, nmap[test], 1, cfg.clients, timeout) for test in nmap}
+            for test, b in base.items():
+                res.add("idle", "alone", test, t.name, "req/s", "higher", value=b.get("rps"), note=b.get("error"))
             t0 = time.perf_counter()
             try:
                 idle = _open_idle(t.port, cfg.idle, cfg.scale_budget)
             except Exception as e:  # noqa: BLE001
                 for test in nmap:
                     res.add("idle", "with idle", test, t.name, "req/s", "higher", note=f"error: {e}"[:120])
+                log(f"idle: {t.name}: {e}")
                 continue
             open_s = time.perf_counter() - t0
             try:
@@ -792,7 +802,6 @@ def idle_section(cfg, res: Results) -> None:
                     c.close()
             for test in nmap:
                 b, w = base[test], loaded[test]
-                res.add("idle", "alone", test, t.name, "req/s", "higher", value=b.get("rps"), note=b.get("error"))
                 res.add("idle", "with idle", test, t.name, "req/s", "higher", value=w.get("rps"), note=w.get("error"),
                         idle=cfg.idle, open_s=open_s)
                 res.add("idle", "ratio", test, t.name, "with/alone", "higher",

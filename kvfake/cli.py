@@ -1,6 +1,7 @@
-"""Command line: ``kvfake serve`` runs a server in the foreground.
+"""Command line: ``kvfake serve`` runs a server in the foreground; ``kvfake conform`` checks a server
+against the recorded conformance corpus (kvfake.conformance.command).
 
-Imports: kvfake.net.server (and the public API).
+Imports: kvfake.net.server, kvfake.conformance.command (and the public API).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 import threading
 
 from kvfake import __version__
+from kvfake.conformance import command as conform
 from kvfake.net.server import Server
 
 
@@ -24,6 +26,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--requirepass", default=None, help="password clients must AUTH with")
     serve.add_argument("--databases", type=int, default=16, help="number of databases (default 16)")
     serve.add_argument("--seed", type=int, default=None, help="seed for random replies (RANDOMKEY, SPOP...)")
+    conform.add_parser(sub)
     return parser
 
 
@@ -65,6 +68,8 @@ def main(argv: "list[str] | None" = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "conform":
+        return conform.main(args)
     parser.print_help()
     return 2
 

@@ -30,6 +30,7 @@ import logging
 import traceback
 
 from kvfake.commands import TABLE, monitor, transactions
+from kvfake.commands import pubsub
 from kvfake.commands.blocking import BlockingManager
 from kvfake.commands.connection import PAUSE_ALL
 from kvfake.commands.context import Context
@@ -80,6 +81,8 @@ class Dispatcher:
         self.observers: list = []
         # parked clients of blocking commands (BLPOP...), served after every command
         self.blocking = BlockingManager(store, internal_errors=self.internal_errors)
+        # pub/sub, keyspace events, client tracking: the store's broker (an observer too)
+        self.pubsub = pubsub.PubSub.attach(self)
         # MONITOR: session id -> sink (``session``, ``monitor_line(line, own)``)
         self.monitors: dict = {}
         # CLIENT PAUSE: kind (0 = none), end (ms, store clock), postponed clients
@@ -119,7 +122,7 @@ class Dispatcher:
             if not session.authenticated and not spec.no_auth and self.config.values[b"requirepass"]:
                 raise CommandError(NOAUTH)
             reply = None
-            if session.multi is not None or session.monitor or self.pause_type:
+            if session.multi is not None or session.monitor or self.pause_type or session.pubsub is not None:
                 reply = self._before_run(session, spec, args)  # +QUEUED, POSTPONED or None
                 if reply is POSTPONED:
                     self.stat_commands -= 1  # counted when it runs
@@ -167,6 +170,8 @@ class Dispatcher:
         multi = session.multi
         if multi is not None and "no_multi" in spec.flags:
             raise CommandError(transactions.NOT_ALLOWED_IN_MULTI)
+        if session.pubsub is not None:
+            pubsub.check_context(session, spec)  # RESP2 with subscriptions: few commands
         if session.monitor:
             # a monitor is a replica to Redis: no keyspace access, never paused
             if monitor.touches_keyspace(spec):
@@ -216,6 +221,7 @@ class Dispatcher:
         transactions.forget(self.store, session)
         monitor.stop(self, session)
         self.postponed.pop(session.id, None)
+        self.pubsub.disconnect(ctx)
 
     # -- CLIENT PAUSE ------------------------------------------------------------
 

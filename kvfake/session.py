@@ -50,4 +50,9 @@ class ClientSession:
     watched: dict = field(factory=dict)
     # MONITOR mode (kvfake.commands.monitor): flag "O" in CLIENT LIST
     monitor: bool = False
+    # pub/sub (kvfake.commands.pubsub): the Subscriber while the client has any
+    # subscription (Redis's CLIENT_PUBSUB: flag "P", RESP2 limits), else None;
+    # CLIENT TRACKING (kvfake.commands.tracking): its TrackingState while on, else None
+    pubsub: object = None
+    tracking: object = None
     extra: dict = field(factory=dict)

@@ -15,6 +15,8 @@ from kvfake.commands import zsets
 from kvfake.commands import sets
 from kvfake.commands import transactions
 from kvfake.commands import monitor
+from kvfake.commands import pubsub
+from kvfake.commands import tracking
 from kvfake.commands.registry import CommandTable
 
 GROUPS = (
@@ -30,6 +32,8 @@ GROUPS = (
     sets.group,
     transactions.group,
     monitor.group,
+    pubsub.group,
+    tracking.group,
 )
 
 TABLE = CommandTable.from_groups(*GROUPS)

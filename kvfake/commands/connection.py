@@ -20,6 +20,7 @@ from __future__ import annotations
 import hmac
 
 from kvfake.commands import blocking, meta, monitor, transactions
+from kvfake.commands import tracking
 from kvfake.commands.args import parse_int, parse_range_int
 from kvfake.commands.context import Context
 from kvfake.commands.registry import CommandGroup
@@ -182,6 +183,9 @@ def cmd_ping(ctx: Context, *args: bytes):
     """PING [message]"""
     if len(args) > 1:
         raise CommandError(wrong_arity("ping"))
+    if ctx.session.pubsub is not None and ctx.session.protover == 2:
+        # redis 7.0: a RESP2 client with subscriptions gets a "pong" message
+        return [b"pong", args[0] if args else b""]
     if args:
         return args[0]
     return PONG
@@ -279,11 +283,13 @@ def cmd_reset(ctx: Context):
     # redis 7.0 clearClientConnectionState: db 0, RESP2, default user (authenticated
     # only without a password), no name, CLIENT REPLY OFF and a pending SKIP cleared.
     # A SKIP already in force still swallows this +RESET; NO-EVICT is kept.
-    # MULTI/WATCH state is dropped and monitor mode left.
-    # (pub/sub state is to be cleared here too once it exists.)
+    # MULTI/WATCH state is dropped and monitor mode left; subscriptions (without
+    # unsubscribe messages) and CLIENT TRACKING too.
     session = ctx.session
     transactions.discard(ctx.store, session)
     monitor.stop(ctx.dispatcher, session)
+    if ctx.store.broker is not None:
+        ctx.store.broker.reset(ctx)
     ctx.select(0)
     session.protover = 2
     session.user = b"default"
@@ -299,8 +305,8 @@ def cmd_reset(ctx: Context):
 
 
 def _client_type(session) -> bytes:
-    """getClientType: kvfake has no replicas or masters; pub/sub mode is "pubsub" (later)."""
-    return b"normal"
+    """getClientType: kvfake has no replicas or masters; a client with subscriptions is "pubsub"."""
+    return b"normal" if session.pubsub is None else b"pubsub"
 
 
 def _client_flags(session) -> bytes:
@@ -308,10 +314,14 @@ def _client_flags(session) -> bytes:
     flags = b""
     if session.monitor:
         flags += b"O"
+    if session.pubsub is not None:
+        flags += b"P"
     if session.multi is not None:
         flags += b"x"
     if session.blocked:
         flags += b"b"
+    if session.tracking is not None:
+        flags += tracking.client_flags(session)
     if session.dirty_cas:
         flags += b"d"
     if session.close_after_reply:
@@ -340,9 +350,9 @@ def _client_info(ctx: Context, s) -> bytes:
         cmd = cmd.encode()
     return (
         b"id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d "
-        b"sub=0 psub=0 ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 "
+        b"sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 "
         b"rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s "
-        b"redir=-1 resp=%d"
+        b"redir=%d resp=%d"
         % (
             s.id,
             s.addr.encode(),
@@ -353,6 +363,8 @@ def _client_info(ctx: Context, s) -> bytes:
             max(idle, 0),
             _client_flags(s),
             s.db,
+            *((0, 0, 0) if s.pubsub is None else
+              (len(s.pubsub.channels), len(s.pubsub.patterns), len(s.pubsub.shard_channels))),
             -1 if s.multi is None else len(s.multi),
             qbuf,
             qfree,
@@ -362,6 +374,7 @@ def _client_info(ctx: Context, s) -> bytes:
             tot,
             cmd,
             s.user,
+            tracking.redirect_of(s),
             s.protover,
         )
     )

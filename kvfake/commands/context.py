@@ -40,13 +40,18 @@ class Context:
     # filled by the dispatcher (e.g. a reference back to it for COMMAND)
     dispatcher: object = None
     extra: dict = field(factory=dict)
+    # set by whatever drives the client (net connection, test harness):
+    # ``push(reply, after_reply=False)`` sends an out-of-band reply to this client
+    # (pub/sub messages, invalidations); ``after_reply``: once the reply of the
+    # command it is running is out.  None: nothing can reach the client.
+    push: object = None
 
     @property
     def now_ms(self) -> int:
         return self.store.now_ms
 
-    def notify(self, klass: str, event: bytes, key: bytes) -> None:
-        """Redis's notifyKeyspaceEvent(klass, event, key, dbid) for the current db.
+    def notify(self, klass: str, event: bytes, key: bytes, db: "int | None" = None) -> None:
+        """Redis's notifyKeyspaceEvent(klass, event, key, dbid) for the current db (or ``db``).
 
         ``klass`` is Redis's flag letter: "g" generic, "$" string, "l" list,
         "s" set, "h" hash, "z" zset, "x" expired, "e" evicted, "t" stream,
@@ -55,7 +60,7 @@ class Context:
         """
         hook = self.store.notify_hook
         if hook is not None:
-            hook(self.db.index, klass, event, key)
+            hook(self.db.index if db is None else db, klass, event, key)
 
     def select(self, index: int) -> None:
         self.session.db = index

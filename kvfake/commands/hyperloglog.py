@@ -107,7 +107,8 @@ def cmd_pfadd(ctx: Context, key: bytes, *elements: bytes):
     return 1
 
 
-@group.command("pfcount", arity=-2, flags="readonly", keys=(1, -1, 1))
+# may_replicate (hidden from COMMAND INFO): it may write its cache, so CLIENT PAUSE WRITE holds it
+@group.command("pfcount", arity=-2, flags="readonly may_replicate", keys=(1, -1, 1))
 def cmd_pfcount(ctx: Context, key: bytes, *keys: bytes):
     """PFCOUNT key [key ...]"""
     db = ctx.db

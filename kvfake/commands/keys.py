@@ -95,10 +95,15 @@ def _type_reply(name: bytes) -> SimpleString:
 def cmd_del(ctx: Context, key: bytes, *keys: bytes):
     """DEL key [key ...]"""
     delete = ctx.db.delete
-    deleted = 1 if delete(key) else 0
+    notify = ctx.notify
+    deleted = 0
+    if delete(key):
+        deleted = 1
+        notify("g", b"del", key)
     for k in keys:
         if delete(k):
             deleted += 1
+            notify("g", b"del", k)
     return deleted
 
 
@@ -300,6 +305,8 @@ def _rename(ctx: Context, src: bytes, dst: bytes, nx: bool):
     if when is not None:
         db.set_expire(dst, when)
     db.delete(src)
+    ctx.notify("g", b"rename_from", src)
+    ctx.notify("g", b"rename_to", dst)
     return 1 if nx else OK
 
 
@@ -354,6 +361,7 @@ def cmd_copy(ctx: Context, source: bytes, destination: bytes, *options: bytes):
     dst.set_value(destination, copy_value(value))
     if when is not None:
         dst.set_expire(destination, when)
+    ctx.notify("g", b"copy_to", destination, dst.index)
     return 1
 
 
@@ -372,6 +380,8 @@ def cmd_move(ctx: Context, key: bytes, db: bytes):
     if when is not None:
         dst.set_expire(key, when)
     src.delete(key)
+    ctx.notify("g", b"move_from", key)
+    ctx.notify("g", b"move_to", key, dst.index)
     return 1
 
 
@@ -420,9 +430,11 @@ def _expire(ctx: Context, name: str, key: bytes, arg: bytes, options: tuple, uni
             return 0
     if when <= now:
         db.delete(key)  # redis 7.0: a time in the past deletes (replicated as DEL)
+        ctx.notify("g", b"del", key)
         return 1
     db.set_expire(key, when)
     db.touch(key)
+    ctx.notify("g", b"expire", key)
     return 1
 
 
@@ -492,6 +504,7 @@ def cmd_persist(ctx: Context, key: bytes):
     if db.lookup(key) is None or not db.persist(key):
         return 0
     db.touch(key)
+    ctx.notify("g", b"persist", key)
     return 1
 
 

@@ -436,6 +436,11 @@ def _clients(ctx: Context) -> list:
     return clients() if clients is not None else []
 
 
+# INFO stats without a pub/sub broker (kvfake.commands.pubsub keeps the real figures)
+_NO_PUBSUB = {"pubsub_channels": 0, "pubsub_patterns": 0, "pubsubshard_channels": 0}
+_NO_TRACKING = {"tracking_total_keys": 0, "tracking_total_items": 0, "tracking_total_prefixes": 0}
+
+
 def _info_clients(ctx: Context, state: ServerState) -> list:
     blocked, in_timeout = blocked_counts(ctx)
     return [
@@ -445,7 +450,7 @@ def _info_clients(ctx: Context, state: ServerState) -> list:
         ("client_recent_max_input_buffer", 0),
         ("client_recent_max_output_buffer", 0),
         ("blocked_clients", blocked),
-        ("tracking_clients", 0),
+        ("tracking_clients", ctx.store.broker.tracking.clients if ctx.store.broker else 0),
         ("clients_in_timeout_table", in_timeout),
     ]
 
@@ -581,9 +586,7 @@ def _info_stats(ctx: Context, state: ServerState) -> list:
         ("current_eviction_exceeded_time", 0),
         ("keyspace_hits", store.stat_keyspace_hits),
         ("keyspace_misses", store.stat_keyspace_misses),
-        ("pubsub_channels", 0),
-        ("pubsub_patterns", 0),
-        ("pubsubshard_channels", 0),
+        *(ctx.store.broker.info() if ctx.store.broker else _NO_PUBSUB).items(),
         ("latest_fork_usec", 0),
         ("total_forks", state.forks),
         ("migrate_cached_sockets", 0),
@@ -594,9 +597,7 @@ def _info_stats(ctx: Context, state: ServerState) -> list:
         ("active_defrag_key_misses", 0),
         ("total_active_defrag_time", 0),
         ("current_active_defrag_time", 0),
-        ("tracking_total_keys", 0),
-        ("tracking_total_items", 0),
-        ("tracking_total_prefixes", 0),
+        *(ctx.store.broker.tracking.info() if ctx.store.broker else _NO_TRACKING).items(),
         ("unexpected_error_replies", 0),
         ("total_error_replies", sum(dispatcher.error_counts.values())),
         ("dump_payload_sanitizations", 0),

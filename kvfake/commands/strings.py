@@ -157,6 +157,7 @@ def cmd_set(ctx: Context, key: bytes, value: bytes, *options: bytes):
     if not options:
         db.lookup(key)  # expire a due key first, so the write counts as a creation
         db.set_value(key, value)
+        ctx.notify("$", b"set", key)
         return OK
     nx, xx, get, keepttl, _, kind, expire = _extended_options(options, True)
     # redis 7.0: the expire time is checked before the GET's type check.
@@ -170,8 +171,10 @@ def cmd_set(ctx: Context, key: bytes, value: bytes, *options: bytes):
     if (nx and found) or (xx and not found):
         return old  # with GET the old value was "already sent"; else null
     db.set_value(key, value, keep_ttl=keepttl)
+    ctx.notify("$", b"set", key)
     if when is not None:
         db.set_expire(key, when)  # a time already past expires lazily (redis 7.0)
+        ctx.notify("g", b"expire", key)
     return old if get else OK
 
 
@@ -182,6 +185,7 @@ def cmd_setnx(ctx: Context, key: bytes, value: bytes):
     if db.lookup(key) is not None:
         return 0
     db.set_value(key, value)
+    ctx.notify("$", b"set", key)
     return 1
 
 
@@ -190,7 +194,9 @@ def _set_with_expire(ctx: Context, key: bytes, value: bytes, arg: bytes, kind: b
     db = ctx.db
     db.lookup(key)
     db.set_value(key, value)
+    ctx.notify("$", b"set", key)
     db.set_expire(key, when)
+    ctx.notify("g", b"expire", key)
     return OK
 
 
@@ -212,6 +218,7 @@ def cmd_getset(ctx: Context, key: bytes, value: bytes):
     db = ctx.db
     old = db.get_string(key)
     db.set_value(key, value)  # drops the TTL, as SET does
+    ctx.notify("$", b"set", key)
     return old
 
 
@@ -222,6 +229,7 @@ def cmd_getdel(ctx: Context, key: bytes):
     value = db.get_string(key)
     if value is not None:
         db.delete(key)
+        ctx.notify("g", b"del", key)
     return value
 
 
@@ -239,11 +247,14 @@ def cmd_getex(ctx: Context, key: bytes, *options: bytes):
         when = _expire_at_ms(ctx, expire, kind, "getex")
         if (kind == _EXAT or kind == _PXAT) and when <= ctx.now_ms:
             db.delete(key)  # an absolute time already past deletes the key
+            ctx.notify("g", b"del", key)
         else:
             db.set_expire(key, when)
             db.touch(key)
+            ctx.notify("g", b"expire", key)
     elif persist and db.persist(key):
         db.touch(key)
+        ctx.notify("g", b"persist", key)
     return value
 
 
@@ -262,10 +273,12 @@ def cmd_mset(ctx: Context, *pairs: bytes):
     db = ctx.db
     lookup = db.lookup
     set_value = db.set_value
+    notify = ctx.notify
     for i in range(0, len(pairs), 2):
         key = pairs[i]
         lookup(key)
         set_value(key, pairs[i + 1])
+        notify("$", b"set", key)
     return OK
 
 
@@ -280,6 +293,7 @@ def cmd_msetnx(ctx: Context, *pairs: bytes):
             return 0
     for i in range(0, len(pairs), 2):
         db.set_value(pairs[i], pairs[i + 1])  # a repeated key: the last value wins
+        ctx.notify("$", b"set", pairs[i])
     return 1
 
 
@@ -293,11 +307,13 @@ def cmd_append(ctx: Context, key: bytes, value: bytes):
     old = db.get_string(key)
     if old is None:
         db.set_value(key, value)  # encoded as SET would (int / embstr / raw)
+        ctx.notify("$", b"append", key)
         return len(value)
     _check_string_length(ctx, len(old), len(value))
     # redis 7.0.15: even an empty append unshares the value: OBJECT ENCODING raw.
     new = RawString(old + value)
     db.set_value(key, new, keep_ttl=True)
+    ctx.notify("$", b"append", key)
     return len(new)
 
 
@@ -352,6 +368,7 @@ def cmd_setrange(ctx: Context, key: bytes, offset: bytes, value: bytes):
             return 0
         _check_string_length(ctx, pos, len(value))
         db.set_value(key, RawString(b"\0" * pos + value))
+        ctx.notify("$", b"setrange", key)
         return pos + len(value)
     if not value:
         return len(old)
@@ -361,6 +378,7 @@ def cmd_setrange(ctx: Context, key: bytes, offset: bytes, value: bytes):
     else:
         new = old[:pos] + value + old[pos + len(value) :]
     db.set_value(key, RawString(new), keep_ttl=True)
+    ctx.notify("$", b"setrange", key)
     return len(new)
 
 
@@ -375,6 +393,7 @@ def _incr_by(ctx: Context, key: bytes, delta: int) -> int:
     if new > INT64_MAX or new < INT64_MIN:
         raise CommandError(INCR_OVERFLOW)
     db.set_value(key, b"%d" % new, keep_ttl=True)
+    ctx.notify("$", b"incrby", key)
     return new
 
 
@@ -413,6 +432,7 @@ def cmd_incrbyfloat(ctx: Context, key: bytes, increment: bytes):
     db = ctx.db
     new = SdsString(incr_by_float(db.get_string(key), increment))
     db.set_value(key, new, keep_ttl=True)
+    ctx.notify("$", b"incrbyfloat", key)
     return new
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import selectors
 import socket
+import threading
 
 from kvfake.commands.blocking import Block
 from kvfake.dispatch import POSTPONED
@@ -45,6 +46,7 @@ class Connection:
         self.parser = RequestParser()
         self.session = session
         self.ctx = loop.dispatcher.new_context(session)
+        self.ctx.push = self.push  # pub/sub messages, invalidations (kvfake.commands.pubsub)
         self.out = bytearray()
         self.closed = False
         self._writing = False
@@ -147,6 +149,37 @@ class Connection:
         if not self._writing:  # flushed when the socket is writable: never blocks the loop
             self._writing = True
             self.loop.set_write_interest(self, True)
+
+    def push(self, reply, after_reply: bool = False) -> None:
+        """Send an out-of-band reply (pub/sub message, keyspace event, invalidation).
+
+        It goes to this client's own output buffer, whatever its CLIENT REPLY mode
+        (Redis's CLIENT_PUSHING), and the socket is written when it is writable: a
+        slow subscriber only grows its own buffer.  ``after_reply``: the client is the
+        one running a command, and the frame follows that command's reply.  From
+        another thread (Store API writes, clock moves) the frame is posted to the loop.
+        """
+        if self.closed:
+            return
+        loop = self.loop
+        if loop.thread_ident is not None and threading.get_ident() != loop.thread_ident:
+            loop.call_soon_threadsafe(lambda: self.push(reply))
+            return
+        if after_reply:
+            session = self.session
+            previous = session.pending_action
+
+            def after(conn) -> None:
+                if previous is not None:
+                    previous(conn)
+                conn.push(reply)
+
+            session.pending_action = after
+            return
+        encode_into(self.out, reply, self.session.protover)
+        if not self._writing:
+            self._writing = True
+            loop.set_write_interest(self, True)
 
     def unblocked(self, reply) -> None:
         """The blocking command is served (or timed out): reply, then run the buffered input.

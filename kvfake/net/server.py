@@ -148,6 +148,9 @@ class Server:
                 self.config_baseline = dict(self.config.values)
             loop = EventLoop(listener, self.dispatcher, self.store)
             self.faults.attach(loop)
+            # BCAST invalidations and changes made outside commands: sent once the loop
+            # has run the commands at hand (Redis's beforeSleep)
+            self.dispatcher.pubsub.schedule = loop.call_soon_threadsafe
             ready = threading.Event()
             thread = threading.Thread(
                 target=loop.run, args=(ready,), name=f"kvfake-{self._port}", daemon=True
@@ -179,6 +182,8 @@ class Server:
             thread.join()
             loop.close_wakeup()
             self._thread = None
+            if self.dispatcher.pubsub.schedule == loop.call_soon_threadsafe:
+                self.dispatcher.pubsub.schedule = None
 
     def restart(self, *, keep_data: bool = True) -> "Server":
         """Stop, then start again on the same port: every client sees its connection

@@ -69,6 +69,13 @@ class Store:
         self.expired_hook = None
         # keyspace notifications: fn(db, klass, event, key), see Context.notify
         self.notify_hook = None
+        # client tracking (kvfake.commands.tracking): fn(db, key) after a key changed
+        # (Redis's signalModifiedKey) and fn(db) before a database is emptied; called
+        # only while ``watchers`` is non-empty (tracking keeps an entry there meanwhile)
+        self.modified_hook = None
+        self.flushed_hook = None
+        # the pub/sub broker (kvfake.commands.pubsub.PubSub) of every dispatcher on this store
+        self.broker = None
         # blocking commands (kept by kvfake.commands.blocking.BlockingManager):
         # (db, key) -> {waiter: None} in the order clients blocked on the key, and
         # the (db, key) pairs that received a value while someone waits, in signal order
@@ -86,6 +93,8 @@ class Store:
     def signal_modified(self, db: int, key: bytes) -> None:
         for watcher in self.watchers.get((db, key), ()):
             watcher.dirty = True
+        if self.modified_hook is not None:
+            self.modified_hook(db, key)
 
     def signal_flushed(self, emptied: Database, replaced_with: "Database | None" = None) -> None:
         """WATCHers of ``emptied``'s keys, before it is flushed (FLUSHDB/FLUSHALL) or gets
@@ -96,6 +105,8 @@ class Store:
         change, nor is one replaced by a key that has expired as well; a missing
         key replaced by an expired one becomes such an "expired" watch.
         """
+        if replaced_with is None and self.flushed_hook is not None:
+            self.flushed_hook(emptied.index)
         now = self.now_ms
         index = emptied.index
         for (dbi, key), watchers in list(self.watchers.items()):

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kvfake.commands import keys as keys_module
+from kvfake.store.snapshot import dump
 from kvfake.store.values import ENCODINGS, TYPE_NAMES, Hash, List, RawString, SdsString, SetValue
 from tests.support.harness import START, Harness
 from tests.support.resp import NIL, OK, array, bulk, decode, error, integer, null, simple
@@ -67,7 +68,7 @@ def test_del_counts_keys_removed_once(h, command):
 @pytest.mark.parametrize("command", [b"DEL", b"UNLINK"])
 def test_del_expired_key_is_not_counted(h, command):
     _put(h, b"k", b"v", expire_at_ms=NOW_MS + 1000)
-    h.clock.advance(1)
+    h.clock.advance(1.001)  # 1 ms past the expiry time
     assert h.do(command, b"k") == integer(0)
     assert b"k" not in _data(h)
 
@@ -92,6 +93,8 @@ def test_exists_expired_key_is_gone(h, command):
     _put(h, b"k", b"v", expire_at_ms=NOW_MS + 1000)
     assert h.do(command, b"k") == integer(1)
     h.clock.advance(1)
+    assert h.do(command, b"k") == integer(1)  # redis 7.0: still there at now == when
+    h.clock.advance(0.001)
     assert h.do(command, b"k") == integer(0)
 
 
@@ -147,6 +150,8 @@ def test_type_missing_and_expired_is_none(h):
     assert h.do(b"TYPE", b"missing") == simple("none")
     _put(h, b"k", b"v", expire_at_ms=NOW_MS + 10)
     h.clock.advance(0.01)
+    assert h.do(b"TYPE", b"k") == simple("string")  # redis 7.0: still there at now == when
+    h.clock.advance(0.001)
     assert h.do(b"TYPE", b"k") == simple("none")
 
 
@@ -201,6 +206,8 @@ def test_keys_skips_expired_without_deleting(h):
     h.do(b"SET", b"live", b"1")
     _put(h, b"dead", b"1", expire_at_ms=NOW_MS + 5)
     h.clock.advance(0.005)
+    assert _sorted_keys(h.do(b"KEYS", b"*")) == [b"dead", b"live"]  # still there at now == when
+    h.clock.advance(0.001)
     assert h.do(b"KEYS", b"*") == array(bulk(b"live"))
     assert h.do(b"KEYS", b"d*") == array()
     assert b"dead" in _data(h)  # redis 7.0: KEYS checks expiry but never deletes
@@ -327,6 +334,8 @@ def test_scan_skips_and_deletes_expired_keys(h):
     for i in range(50):
         _put(h, b"k%d" % i, b"v", expire_at_ms=NOW_MS + 100 if i % 2 else None)
     h.clock.advance(0.1)
+    assert len(_scan_all(h, b"COUNT", b"5")) == 50  # still there at now == when
+    h.clock.advance(0.001)
     assert sorted(_scan_all(h, b"COUNT", b"5")) == sorted(b"k%d" % i for i in range(0, 50, 2))
     assert len(_data(h)) == 25
 
@@ -335,7 +344,7 @@ def test_scan_type_none_returns_just_expired_keys(h):
     # redis 7.0 quirk: the TYPE check's lookup deletes an expired key and calls it "none"
     h.do(b"SET", b"live", b"v")
     _put(h, b"dead", b"v", expire_at_ms=NOW_MS + 1)
-    h.clock.advance(0.001)
+    h.clock.advance(0.002)
     assert h.do(b"SCAN", b"0", b"TYPE", b"none") == array(bulk(b"0"), array(bulk(b"dead")))
     assert b"dead" not in _data(h)
     assert h.do(b"SCAN", b"0", b"TYPE", b"none") == array(bulk(b"0"), array())
@@ -469,7 +478,7 @@ def test_randomkey_returns_a_live_key(h):
     h.do(b"SET", b"live", b"v")
     for i in range(20):
         _put(h, b"dead%d" % i, b"v", expire_at_ms=NOW_MS + 1)
-    h.clock.advance(0.001)
+    h.clock.advance(0.002)
     for _ in range(5):
         assert h.do(b"RANDOMKEY") == bulk(b"live")
 
@@ -529,7 +538,7 @@ def test_renamenx_keeps_existing_target(h):
 
 def test_rename_of_expired_source_is_no_such_key(h):
     _put(h, b"a", b"1", expire_at_ms=NOW_MS + 1)
-    h.clock.advance(0.001)
+    h.clock.advance(0.002)
     assert h.do(b"RENAME", b"a", b"b") == error("ERR no such key")
 
 
@@ -786,8 +795,8 @@ def test_expire_errors_come_before_the_key_check(h):
 def test_expire_then_key_expires(h):
     h.do(b"SET", b"k", b"v")
     h.do(b"PEXPIRE", b"k", b"1500")
-    h.clock.advance(1.499)
-    assert h.do(b"GET", b"k") == bulk(b"v")
+    h.clock.advance(1.5)
+    assert h.do(b"GET", b"k") == bulk(b"v")  # redis 7.0: still there at now == when
     h.clock.advance(0.001)
     assert h.do(b"GET", b"k") == NIL
 
@@ -852,6 +861,24 @@ def test_expiretime_rounds_too(h, at_ms, seconds):
     assert h.do(b"PEXPIRETIME", b"k") == integer(at_ms)
 
 
+def test_expiry_boundary_is_the_same_everywhere(h):
+    # redis 7.0 keyIsExpired is now > when: lookups, the sweep, KEYS and the Store API all keep
+    # the key at now == when (PTTL 0) and drop it 1 ms later
+    h.do(b"SET", b"k", b"v", b"PX", b"100")
+    h.clock.advance(0.1)
+    assert h.store.active_expire_step() == 0
+    assert h.store.keys(0) == [b"k"]
+    assert list(dump(h.store, db=0)) == ["k"]
+    assert h.do(b"PTTL", b"k") == integer(0)
+    h.clock.advance(0.001)
+    assert list(dump(h.store, db=0)) == []
+    assert h.store.keys(0) == []
+    assert h.store.stat_expired_keys == 1
+    h.do(b"SET", b"k", b"v", b"PX", b"100")
+    h.clock.advance(0.101)
+    assert h.store.active_expire_step() == 1
+
+
 def test_ttl_counts_down_with_the_clock(h):
     h.do(b"SET", b"k", b"v")
     h.do(b"EXPIRE", b"k", b"10")
@@ -860,6 +887,8 @@ def test_ttl_counts_down_with_the_clock(h):
     assert h.do(b"PTTL", b"k") == integer(6800)
     assert h.do(b"EXPIRETIME", b"k") == integer(START + 10)
     h.clock.advance(6.8)
+    assert h.do(b"PTTL", b"k") == integer(0)  # redis 7.0: still there at now == when
+    h.clock.advance(0.001)
     assert h.do(b"TTL", b"k") == integer(-2)
 
 
@@ -993,7 +1022,7 @@ def test_object_idletime_and_freq_by_policy(h, policy, idletime, freq):
 
 def test_object_encoding_expired_key_is_null(h):
     _put(h, b"k", b"v", expire_at_ms=NOW_MS + 1)
-    h.clock.advance(0.001)
+    h.clock.advance(0.002)
     assert h.do(b"OBJECT", b"ENCODING", b"k") == NIL
 
 

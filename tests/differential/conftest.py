@@ -57,17 +57,16 @@ Rules for scripts:
 The subject is ``kvfake.Server``; ``KVFAKE_DIFF_SUBJECT=redis`` swaps in a second real redis-server, which
 is how the harness itself is developed and checked (``test_selfcheck.py`` always uses two redis servers).
 
-Imports: pytest, tests.support.*; kvfake's public API (Server) inside the fixture only.
+Imports: pytest, tests.support.*; kvfake.conformance.normalize (the shared normalisation rules, stdlib
+only); kvfake's public API (Server) inside the fixture only.
 Never: kvfake internals (protocol, store, commands).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import select
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence, Union
 
@@ -75,7 +74,7 @@ import pytest
 
 from tests.support.raw import RawConnection
 from tests.support.redis_server import start_redis
-from tests.support.resp import RespError, array, bulk, command, elements, split_replies
+from tests.support.resp import RespError, command, split_replies
 
 SUBJECT_ENV = "KVFAKE_DIFF_SUBJECT"
 AUTH_PASSWORD = "kvfake-secret"
@@ -84,73 +83,10 @@ CLOSED = b"<connection closed>"
 
 
 # =============================================================================== normalisers
-@dataclass(frozen=True)
-class Normaliser:
-    """``fn(raw) -> raw`` applied to both replies of every step whose command is in ``commands``
-    (upper-case names; a subcommand as ``"CONFIG|GET"``). ``fn`` must return the reply unchanged when
-    it does not have the expected shape, so an unexpected reply still shows up as a mismatch."""
-
-    name: str
-    commands: frozenset
-    fn: Callable[[bytes], bytes]
-
-    def applies_to(self, argv: Sequence[bytes]) -> bool:
-        name = argv[0].upper().decode("latin-1") if argv else ""
-        sub = f"{name}|{argv[1].upper().decode('latin-1')}" if len(argv) > 1 else None
-        return name in self.commands or sub in self.commands
-
-
-def _sort_elements(raw: bytes) -> bytes:
-    """Top-level array/set elements sorted by their raw bytes."""
-    try:
-        header, items = elements(raw)
-    except RespError:
-        return raw
-    if raw[:1] == b"%":
-        return raw
-    return header + b"".join(sorted(items))
-
-
-def _sort_pairs(raw: bytes) -> bytes:
-    """A flat (field, value, ...) array or a RESP3 map, its pairs sorted by their raw bytes."""
-    try:
-        header, items = elements(raw)
-    except RespError:
-        return raw
-    if len(items) % 2:
-        return raw
-    pairs = sorted(zip(items[0::2], items[1::2]))
-    return header + b"".join(k + v for k, v in pairs)
-
-
-_DIGITS = re.compile(rb"[0-9]+\Z")
-
-
-def _time(raw: bytes) -> bytes:
-    """TIME's two decimal bulk strings replaced by placeholders (the shape is still checked)."""
-    try:
-        header, items = elements(raw)
-    except RespError:
-        return raw
-    if header != b"*2\r\n" or len(items) != 2:
-        return raw
-    values = [i.split(b"\r\n")[1] for i in items if i[:1] == b"$"]
-    if len(values) != 2 or not all(_DIGITS.match(v) for v in values):
-        return raw
-    return array(bulk(b"<seconds>"), bulk(b"<microseconds>"))
-
-
-NORMALISERS: dict[str, Normaliser] = {
-    n.name: n for n in [
-        Normaliser("sort-elements", frozenset({
-            "KEYS", "SMEMBERS", "SINTER", "SUNION", "SDIFF", "HKEYS", "HVALS"}), _sort_elements),
-        Normaliser("sort-pairs", frozenset({"HGETALL", "CONFIG|GET"}), _sort_pairs),
-        Normaliser("time", frozenset({"TIME"}), _time),
-    ]
-}
-"""Named normalisers scripts may opt into: ``pair.check(script, normalize="sort-elements")`` or a list of
-names. Add one here when a new command has a reply that legitimately differs; keep it narrow (named
-commands only, unchanged reply when the shape is unexpected) and say why in its docstring."""
+# The named normalisers are the conformance kit's rules, kept in ONE place (kvfake/conformance/normalize.py,
+# stated in protocol_spec.md "Conformance normalisation"): ``pair.check(script, normalize="sort-elements")``
+# or a list of names. Add a rule there when a new command has a reply that legitimately differs.
+from kvfake.conformance.normalize import NORMALISERS, Normaliser  # noqa: E402  (stdlib-only module)
 
 NormalizeArg = Union[None, str, Callable, Sequence[Union[str, Callable]]]
 

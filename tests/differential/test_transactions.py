@@ -15,12 +15,10 @@ Normalised (and only there): the client id inside a HELLO reply that EXEC return
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
-from tests.support.raw import RawConnection
-from tests.support.resp import command
+from tests.support.clients import Clients
 
 # =============================================================================== one connection
 SCRIPTS = {
@@ -170,62 +168,6 @@ def test_transactions_requirepass(auth_pair, name):
 
 
 # =============================================================================== several connections
-class Clients:
-    """Connections 0..n-1 to redis and to kvfake, driven in lock step; replies compared raw.
-
-    Steps: ``(i, argv)`` sends argv on connection i of both servers and compares the replies;
-    ``("send", i, argv)`` only sends (a command that blocks); ``("read", i)`` reads and compares one
-    reply; ``("sleep", seconds)`` waits (expiry in real time)."""
-
-    def __init__(self, servers, n: int, resp: int = 2) -> None:
-        self.names = ("redis", "kvfake")
-        self.conns = [[RawConnection(s.host, s.port, timeout=5) for _ in range(n)] for s in servers]
-        self.history: list = []
-        for side in self.conns:
-            assert side[0].call("FLUSHALL") == b"+OK\r\n"
-            if resp == 3:
-                for conn in side:
-                    assert conn.call("HELLO", "3").startswith(b"%")
-
-    def close(self) -> None:
-        for side in self.conns:
-            for conn in side:
-                conn.close()
-
-    def _compare(self, what, raw) -> None:
-        if raw[0] != raw[1]:
-            lines = [f"kvfake differs from redis at step {len(self.history)}: {what}",
-                     f"  redis  : {raw[0]!r}", f"  kvfake : {raw[1]!r}", "  earlier steps:"]
-            lines += [f"    {h}" for h in self.history[-10:]]
-            raise AssertionError("\n".join(lines))
-        self.history.append(f"{what} -> {raw[0]!r}")
-
-    def _read(self, i: int) -> list:
-        out = []
-        for side in self.conns:
-            try:
-                out.append(side[i].reply())
-            except (ConnectionError, TimeoutError) as e:
-                out.append(f"<{type(e).__name__}>".encode())
-        return out
-
-    def run(self, steps) -> None:
-        for step in steps:
-            if step[0] == "sleep":
-                time.sleep(step[1])
-            elif step[0] == "send":
-                for side in self.conns:
-                    side[step[1]].send(command(step[2]))
-                self.history.append(f"[{step[1]}] send {step[2]}")
-            elif step[0] == "read":
-                self._compare(f"[{step[1]}] read", self._read(step[1]))
-            else:
-                i, argv = step
-                for side in self.conns:
-                    side[i].send(command(argv))
-                self._compare(f"[{i}] {argv}", self._read(i))
-
-
 @pytest.fixture
 def clients(redis_server, kvfake_server):
     made = []

@@ -68,12 +68,14 @@ class Client:
             authenticated=not harness.dispatcher.auth_enabled,
         )
         self.ctx = harness.dispatcher.new_context(self.session)
+        self.ctx.push = self.push
         self.late: list = []  # raw replies of a blocking command, once served (see take())
 
     def run(self, *args):
         """The reply value (before encoding); NO_REPLY when the command blocked (BLPOP...)."""
         argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
         reply = self.harness.dispatcher.execute(self.ctx, argv)
+        self.harness.run_scheduled()
         if isinstance(reply, Block):
             self.harness.dispatcher.blocking.block(self, reply)
             return NO_REPLY
@@ -83,8 +85,14 @@ class Client:
         """BlockingManager callback: a blocked command of this client was served or timed out."""
         self.late.append(encode(reply, self.session.protover))
 
+    def push(self, reply, after_reply: bool = False) -> None:
+        """Context.push: pub/sub messages and invalidations go where take() finds them."""
+        self.late.append(encode(reply, self.session.protover))
+
     def take(self) -> bytes:
-        """The raw replies delivered to this blocked client since the last take()."""
+        """The raw bytes delivered to this client outside do()'s replies since the last
+        take(): a blocked command's reply once served, pub/sub and invalidation pushes."""
+        self.harness.run_scheduled()
         data = b"".join(self.late)
         self.late.clear()
         return data
@@ -112,6 +120,14 @@ class Harness(Client):
         # blocked clients: Store API writes serve them, time travel times them out
         self.store.ready_hook = self.dispatcher.blocking.serve_ready
         self.clock.add_listener(self.dispatcher.blocking.expire_due)
+        # broker work that waits for the end of a command (BCAST invalidations...): run
+        # after each do() and by take()
+        self.scheduled: list = []
+        self.dispatcher.pubsub.schedule = self.scheduled.append
+
+    def run_scheduled(self) -> None:
+        while self.scheduled:
+            self.scheduled.pop(0)()
 
     def _take_id(self) -> int:
         cid = self.clients_next_id

@@ -1,0 +1,475 @@
+"""Pub/sub (Redis group "pubsub"): SUBSCRIBE ... PUBLISH, PUBSUB, the broker and keyspace events.
+
+The broker (:class:`PubSub`) is one object per store, shared by every
+dispatcher on it (``Dispatcher.pubsub``; ``PubSub.attach`` finds or makes it).
+It maps channel, pattern and shard channel -> {client id: Subscriber} (in
+subscription order, which is delivery order) and delivers frames through the
+subscriber's ``Context.push(reply, after_reply=False)``, set by whatever drives
+the client (kvfake.net.connection: appended to that client's own output buffer,
+which becomes writable; a slow reader only grows its own buffer).  Pushing from
+a thread other than the server's is the driver's business (it posts the frame).
+
+A client's pub/sub state is ``session.pubsub``: a :class:`Subscriber` while it has
+at least one subscription (Redis's CLIENT_PUBSUB flag), else None.  In RESP2 such
+a client may only send SUBSCRIBE-family commands, PING (answered ``["pong", msg]``),
+QUIT and RESET: the dispatcher calls :func:`check_context` first.  In RESP3
+everything works and messages are push frames.
+
+Frames (redis 7.0.15): subscribe/unsubscribe confirmations are pushes too: they
+bypass CLIENT REPLY OFF/SKIP, the command itself has no reply (``NO_REPLY``).
+Inside EXEC they become that command's element of the EXEC reply (Redis writes
+them where the command's reply goes).  Unsubscribing from everything with
+nothing subscribed answers one frame with a null channel.  UNSUBSCRIBE with no
+argument goes through the client's channels in subscription order (Redis: its
+dict's hash order).
+
+Keyspace notifications: the broker installs the store hooks ``notify_hook``
+(``Context.notify``, called by handlers where Redis calls notifyKeyspaceEvent),
+``expired_hook`` (lazy and active expiry: "expired") and ``key_created_hook``
+("new", Redis's dbAdd), and publishes ``__keyspace@<db>__:<key> <event>`` and
+``__keyevent@<db>__:<event> <key>`` as notify-keyspace-events asks.  Key misses
+("m") are not notified.  Client tracking lives in kvfake.commands.tracking.
+
+Imports: kvfake.commands.registry/context/tracking, kvfake.config, kvfake.errors,
+kvfake.protocol.replies, kvfake.store.glob.  Never: socket, selectors, protocol.encoder.
+"""
+
+from __future__ import annotations
+
+from kvfake.commands import tracking
+from kvfake.commands.context import Context
+from kvfake.commands.registry import CommandGroup
+from kvfake.config import notify_flags
+from kvfake.errors import CommandError
+from kvfake.protocol.replies import NO_REPLY, Push, Raw, SimpleString
+from kvfake.store.glob import matcher
+
+group = CommandGroup("pubsub")
+
+# -- texts (redis 7.0.15) -------------------------------------------------------
+
+PUBSUB_HELP = [
+    SimpleString(line.encode())
+    for line in (
+        "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CHANNELS [<pattern>]",
+        "    Return the currently active channels matching a <pattern> (default: '*').",
+        "NUMPAT",
+        "    Return number of subscriptions to patterns.",
+        "NUMSUB [<channel> ...]",
+        "    Return the number of subscribers for the specified channels, excluding",
+        "    pattern subscriptions(default: no channels).",
+        "SHARDCHANNELS [<pattern>]",
+        "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+        "SHARDNUMSUB [<shardchannel> ...]",
+        "    Return the number of subscribers for the specified shard level channel(s)",
+        "HELP",
+        "    Prints this help.",
+    )
+]
+
+
+def pubsub_context(fullname: str) -> str:
+    return (
+        f"ERR Can't execute '{fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT "
+        "/ RESET are allowed in this context"
+    )
+
+
+def pubsub_wrong_args(sub: bytes) -> str:
+    return (
+        "ERR unknown subcommand or wrong number of arguments for "
+        f"'{sub.decode('latin-1')}'. Try PUBSUB HELP."
+    )
+
+
+# what a RESP2 client with subscriptions may still send (redis 7.0 processCommand)
+ALLOWED_WHILE_SUBSCRIBED = frozenset(
+    {"ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe",
+     "punsubscribe", "quit", "reset"}
+)
+
+MESSAGE, PMESSAGE, SMESSAGE = b"message", b"pmessage", b"smessage"
+SUBSCRIBE, UNSUBSCRIBE = b"subscribe", b"unsubscribe"
+PSUBSCRIBE, PUNSUBSCRIBE = b"psubscribe", b"punsubscribe"
+SSUBSCRIBE, SUNSUBSCRIBE = b"ssubscribe", b"sunsubscribe"
+
+# notify-keyspace-events bits (kvfake.config parses the flag letters as Redis does)
+_KEYSPACE = notify_flags(b"K")
+_KEYEVENT = notify_flags(b"E")
+_CLASS_BITS = {c: notify_flags(c.encode()) for c in "g$lshzxetmnd"}
+
+
+class Subscriber:
+    """One client's subscriptions (``session.pubsub`` while it has any)."""
+
+    __slots__ = ("ctx", "channels", "patterns", "shard_channels")
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.channels: dict = {}
+        self.patterns: dict = {}
+        self.shard_channels: dict = {}
+
+    @property
+    def count(self) -> int:
+        """Redis's clientSubscriptionsCount: channels and patterns (shard channels apart)."""
+        return len(self.channels) + len(self.patterns)
+
+    def __bool__(self) -> bool:
+        return bool(self.channels or self.patterns or self.shard_channels)
+
+
+class PubSub:
+    """The broker of one store: subscriptions, publishing, keyspace events, client tracking."""
+
+    def __init__(self, store, config) -> None:
+        self.store = store
+        self.config = config
+        # name -> {client id: Subscriber}, in subscription order
+        self.channels: dict = {}
+        self.patterns: dict = {}
+        self.shard_channels: dict = {}
+        # client id -> Context of every client seen (CLIENT TRACKING REDIRECT targets)
+        self.contexts: dict = {}
+        self.server = None  # the ServerView of the first dispatcher (its clients())
+        # ``schedule(fn)``: run fn once the current command is done (the server posts it
+        # to its loop); None runs it at once
+        self.schedule = None
+        self.tracking = tracking.Tracking(self)
+        # notify-keyspace-events, parsed once per value
+        self._events_value = None
+        self._events = 0
+        store.notify_hook = self.notify
+        store.expired_hook = self.expired
+        store.key_created_hook = self.created
+
+    @classmethod
+    def attach(cls, dispatcher) -> "PubSub":
+        """The broker of ``dispatcher``'s store (made on first use), watching its commands."""
+        store = dispatcher.store
+        broker = store.broker
+        if broker is None:
+            broker = store.broker = cls(store, dispatcher.config)
+            broker.server = dispatcher.server
+        dispatcher.observers.append(broker.after_command)
+        return broker
+
+    # -- delivery ----------------------------------------------------------------
+
+    def publish(self, channel: bytes, message: bytes, ctx: "Context | None" = None) -> int:
+        """Send ``message`` to the channel's subscribers, then to matching patterns; the count."""
+        receivers = 0
+        subs = self.channels.get(channel)
+        if subs:
+            frame = Push([MESSAGE, channel, message])
+            for sub in list(subs.values()):
+                _deliver(sub.ctx, frame, ctx)
+            receivers = len(subs)
+        if self.patterns:
+            for pattern, subs in list(self.patterns.items()):
+                if not matcher(pattern)(channel):
+                    continue
+                frame = Push([PMESSAGE, pattern, channel, message])
+                for sub in list(subs.values()):
+                    _deliver(sub.ctx, frame, ctx)
+                receivers += len(subs)
+        return receivers
+
+    def spublish(self, channel: bytes, message: bytes, ctx: "Context | None" = None) -> int:
+        subs = self.shard_channels.get(channel)
+        if not subs:
+            return 0
+        frame = Push([SMESSAGE, channel, message])
+        for sub in list(subs.values()):
+            _deliver(sub.ctx, frame, ctx)
+        return len(subs)
+
+    # -- keyspace notifications (store hooks, called with the store lock held) -----
+
+    def events(self) -> int:
+        """The notify-keyspace-events bit mask in force."""
+        value = self.config.values[b"notify-keyspace-events"]
+        if value is not self._events_value:
+            self._events_value = value
+            self._events = notify_flags(value)
+        return self._events
+
+    def notify(self, db: int, klass: str, event: bytes, key: bytes) -> None:
+        """Redis's notifyKeyspaceEvent: ``klass`` is the flag letter of the event class."""
+        flags = self.events()
+        if not flags & _CLASS_BITS[klass] or not (self.channels or self.patterns):
+            return
+        if flags & _KEYSPACE:
+            self.publish(b"__keyspace@%d__:%s" % (db, key), event)
+        if flags & _KEYEVENT:
+            self.publish(b"__keyevent@%d__:%s" % (db, event), key)
+
+    def expired(self, db: int, key: bytes) -> None:
+        self.notify(db, "x", b"expired", key)
+
+    def created(self, db: int, key: bytes, value) -> None:
+        self.notify(db, "n", b"new", key)
+
+    # -- client lifecycle ------------------------------------------------------------
+
+    def after_command(self, ctx: Context, args: list, reply) -> None:
+        """Dispatcher observer, after every command: remember the client, tracking bookkeeping."""
+        self.contexts[ctx.session.id] = ctx
+        tracker = self.tracking
+        if tracker.active:
+            tracker.after_command(ctx, args, reply)
+
+    def unsubscribe_all(self, session) -> None:
+        """Drop every subscription without telling the client (RESET, disconnect)."""
+        sub = session.pubsub
+        if sub is None:
+            return
+        for table, names in ((self.channels, sub.channels), (self.patterns, sub.patterns),
+                             (self.shard_channels, sub.shard_channels)):
+            for name in names:
+                _forget(table, name, session.id)
+            names.clear()
+        session.pubsub = None
+
+    def reset(self, ctx: Context) -> None:
+        """RESET: no subscriptions, no tracking (redis 7.0 clearClientConnectionState)."""
+        self.unsubscribe_all(ctx.session)
+        self.tracking.disable(ctx.session)
+
+    def disconnect(self, ctx: Context) -> None:
+        session = ctx.session
+        self.reset(ctx)
+        if self.contexts.get(session.id) is ctx:
+            del self.contexts[session.id]
+
+    # -- INFO / CLIENT LIST --------------------------------------------------------------
+
+    def info(self) -> dict:
+        return {
+            "pubsub_channels": len(self.channels),
+            "pubsub_patterns": len(self.patterns),
+            "pubsubshard_channels": len(self.shard_channels),
+        }
+
+
+def check_context(session, spec) -> None:
+    """The dispatcher's check for a client with subscriptions (redis 7.0 processCommand)."""
+    if session.protover == 2 and spec.name not in ALLOWED_WHILE_SUBSCRIBED:
+        if session.tracking is not None:
+            session.tracking.rejected = True  # not run: its keys are not tracked
+        raise CommandError(pubsub_context(spec.name))
+
+
+def broker(ctx: Context) -> PubSub:
+    return ctx.store.broker
+
+
+def _deliver(target: Context, frame, ctx: "Context | None") -> None:
+    """Push ``frame`` to ``target``; inside EXEC a frame for the client running it joins
+    that command's reply instead (see :func:`_own_frames`)."""
+    if ctx is not None and target is ctx and ctx.session.in_exec:
+        ctx.extra.setdefault("pubsub_frames", []).append(frame)
+        return
+    push = target.push
+    if push is not None:
+        push(frame)
+
+
+def _own_frames(ctx: Context, reply):
+    """The reply of a command inside EXEC, preceded by the frames it pushed to its own
+    client (Redis writes them in place, inside the EXEC reply)."""
+    frames = ctx.extra.pop("pubsub_frames", None)
+    if not frames:
+        return reply
+    proto = ctx.session.protover
+    encoded = ctx.dispatcher.encoded
+    data = b"".join(encoded(f, proto).data for f in frames)
+    if reply is not NO_REPLY:
+        data += encoded(reply, proto).data
+    return Raw(data)
+
+
+def _forget(table: dict, name: bytes, client_id: int) -> None:
+    subs = table.get(name)
+    if subs is not None:
+        subs.pop(client_id, None)
+        if not subs:
+            del table[name]
+
+
+def _state(ctx: Context) -> Subscriber:
+    sub = ctx.session.pubsub
+    if sub is None:
+        sub = ctx.session.pubsub = Subscriber(ctx)
+    return sub
+
+
+def _subscribe(ctx: Context, names: tuple, kind: int):
+    """SUBSCRIBE / PSUBSCRIBE / SSUBSCRIBE ``names``: one confirmation frame each."""
+    b = broker(ctx)
+    sub = _state(ctx)
+    client_id = ctx.session.id
+    if kind == 0:
+        table, own, word = b.channels, sub.channels, SUBSCRIBE
+    elif kind == 1:
+        table, own, word = b.patterns, sub.patterns, PSUBSCRIBE
+    else:
+        table, own, word = b.shard_channels, sub.shard_channels, SSUBSCRIBE
+    for name in names:
+        if name not in own:
+            own[name] = None
+            subs = table.get(name)
+            if subs is None:
+                subs = table[name] = {}
+            subs[client_id] = sub
+        count = len(sub.shard_channels) if kind == 2 else sub.count
+        _deliver(ctx, Push([word, name, count]), ctx)
+    return _own_frames(ctx, NO_REPLY)
+
+
+def _unsubscribe(ctx: Context, names: tuple, kind: int):
+    """UNSUBSCRIBE / PUNSUBSCRIBE / SUNSUBSCRIBE ``names`` (all of them when none)."""
+    b = broker(ctx)
+    session = ctx.session
+    sub = session.pubsub
+    if kind == 0:
+        table, word = b.channels, UNSUBSCRIBE
+        own = sub.channels if sub is not None else {}
+    elif kind == 1:
+        table, word = b.patterns, PUNSUBSCRIBE
+        own = sub.patterns if sub is not None else {}
+    else:
+        table, word = b.shard_channels, SUNSUBSCRIBE
+        own = sub.shard_channels if sub is not None else {}
+    frames = []
+    if not names:
+        names = tuple(own)
+        if not names:
+            # nothing to leave: one frame with a null channel (redis 7.0.15)
+            count = 0 if sub is None else (len(sub.shard_channels) if kind == 2 else sub.count)
+            frames.append(Push([word, None, count]))
+    for name in names:
+        if name in own:
+            del own[name]
+            _forget(table, name, session.id)
+        count = 0 if sub is None else (len(sub.shard_channels) if kind == 2 else sub.count)
+        frames.append(Push([word, name, count]))
+    if sub is not None and not sub:
+        session.pubsub = None  # out of pub/sub mode once nothing is left
+    for frame in frames:
+        _deliver(ctx, frame, ctx)
+    return _own_frames(ctx, NO_REPLY)
+
+
+# -- SUBSCRIBE family ------------------------------------------------------------------
+
+
+@group.command("subscribe", arity=-2, flags="pubsub noscript loading stale")
+def cmd_subscribe(ctx: Context, *channels: bytes):
+    """SUBSCRIBE channel [channel ...]"""
+    return _subscribe(ctx, channels, 0)
+
+
+@group.command("unsubscribe", arity=-1, flags="pubsub noscript loading stale")
+def cmd_unsubscribe(ctx: Context, *channels: bytes):
+    """UNSUBSCRIBE [channel [channel ...]]"""
+    return _unsubscribe(ctx, channels, 0)
+
+
+@group.command("psubscribe", arity=-2, flags="pubsub noscript loading stale")
+def cmd_psubscribe(ctx: Context, *patterns: bytes):
+    """PSUBSCRIBE pattern [pattern ...]"""
+    return _subscribe(ctx, patterns, 1)
+
+
+@group.command("punsubscribe", arity=-1, flags="pubsub noscript loading stale")
+def cmd_punsubscribe(ctx: Context, *patterns: bytes):
+    """PUNSUBSCRIBE [pattern [pattern ...]]"""
+    return _unsubscribe(ctx, patterns, 1)
+
+
+@group.command("ssubscribe", arity=-2, flags="pubsub noscript loading stale", keys=(1, -1, 1))
+def cmd_ssubscribe(ctx: Context, *shardchannels: bytes):
+    """SSUBSCRIBE shardchannel [shardchannel ...]"""
+    return _subscribe(ctx, shardchannels, 2)
+
+
+@group.command("sunsubscribe", arity=-1, flags="pubsub noscript loading stale", keys=(1, -1, 1))
+def cmd_sunsubscribe(ctx: Context, *shardchannels: bytes):
+    """SUNSUBSCRIBE [shardchannel [shardchannel ...]]"""
+    return _unsubscribe(ctx, shardchannels, 2)
+
+
+# -- PUBLISH SPUBLISH -----------------------------------------------------------------------
+
+
+@group.command("publish", arity=3, flags="pubsub loading stale fast")
+def cmd_publish(ctx: Context, channel: bytes, message: bytes):
+    """PUBLISH channel message"""
+    return _own_frames(ctx, broker(ctx).publish(channel, message, ctx))
+
+
+@group.command("spublish", arity=3, flags="pubsub loading stale fast", keys=(1, 1, 1))
+def cmd_spublish(ctx: Context, shardchannel: bytes, message: bytes):
+    """SPUBLISH shardchannel message"""
+    return _own_frames(ctx, broker(ctx).spublish(shardchannel, message, ctx))
+
+
+# -- PUBSUB --------------------------------------------------------------------------------
+
+
+def _channel_list(table: dict, sub: bytes, args: tuple) -> list:
+    if len(args) > 1:
+        raise CommandError(pubsub_wrong_args(sub))
+    if not args:
+        return list(table)
+    match = matcher(args[0])
+    return [name for name in table if match(name)]
+
+
+@group.command("pubsub|channels", arity=-2, flags="pubsub loading stale")
+def cmd_pubsub_channels(ctx: Context, sub: bytes, *pattern: bytes):
+    """PUBSUB CHANNELS [pattern]"""
+    return _channel_list(broker(ctx).channels, sub, pattern)
+
+
+@group.command("pubsub|numsub", arity=-2, flags="pubsub loading stale")
+def cmd_pubsub_numsub(ctx: Context, sub: bytes, *channels: bytes):
+    """PUBSUB NUMSUB [channel [channel ...]]"""
+    table = broker(ctx).channels
+    out = []
+    for channel in channels:
+        out.append(channel)
+        out.append(len(table.get(channel, ())))
+    return out
+
+
+@group.command("pubsub|numpat", arity=2, flags="pubsub loading stale")
+def cmd_pubsub_numpat(ctx: Context, sub: bytes):
+    """PUBSUB NUMPAT"""
+    # redis 7.0: the number of distinct patterns, not of pattern subscriptions
+    return len(broker(ctx).patterns)
+
+
+@group.command("pubsub|shardchannels", arity=-2, flags="pubsub loading stale")
+def cmd_pubsub_shardchannels(ctx: Context, sub: bytes, *pattern: bytes):
+    """PUBSUB SHARDCHANNELS [pattern]"""
+    return _channel_list(broker(ctx).shard_channels, sub, pattern)
+
+
+@group.command("pubsub|shardnumsub", arity=-2, flags="pubsub loading stale")
+def cmd_pubsub_shardnumsub(ctx: Context, sub: bytes, *shardchannels: bytes):
+    """PUBSUB SHARDNUMSUB [shardchannel [shardchannel ...]]"""
+    table = broker(ctx).shard_channels
+    out = []
+    for channel in shardchannels:
+        out.append(channel)
+        out.append(len(table.get(channel, ())))
+    return out
+
+
+@group.command("pubsub|help", arity=2, flags="loading stale")
+def cmd_pubsub_help(ctx: Context, sub: bytes):
+    """PUBSUB HELP"""
+    return PUBSUB_HELP

@@ -45,7 +45,7 @@ from kvfake.commands.args import (
     parse_range_int,
 )
 from kvfake.commands.context import Context
-from kvfake.commands.keys import c_token, parse_cursor, scan_dict
+from kvfake.commands.keys import c_token, parse_cursor, parse_scan_options, scan_dict
 from kvfake.commands.registry import CommandGroup
 from kvfake.errors import INCR_OVERFLOW, NOT_A_FLOAT, SYNTAX_ERROR, CommandError, wrong_arity
 from kvfake.protocol.replies import OK, Map
@@ -367,22 +367,7 @@ def cmd_hscan(ctx: Context, key: bytes, cursor_arg: bytes, *options: bytes):
     h = ctx.db.get_hash(key)
     if h is None:
         return [b"0", []]
-    count = SCAN_DEFAULT_COUNT
-    pattern = None
-    i, n = 0, len(options)
-    while i < n:
-        opt = c_token(options[i])
-        if i + 1 >= n:
-            raise CommandError(SYNTAX_ERROR)
-        if opt == b"count":
-            count = parse_int(options[i + 1])
-            if count < 1:
-                raise CommandError(SYNTAX_ERROR)
-        elif opt == b"match":
-            pattern = options[i + 1]
-        else:
-            raise CommandError(SYNTAX_ERROR)  # TYPE is SCAN's only
-        i += 2
+    count, pattern, _ = parse_scan_options(options)  # TYPE is SCAN's only
     if h.big:
         next_cursor, fields, h.scan_index = scan_dict(h, h.scan_index, cursor, count)
     else:

@@ -236,10 +236,13 @@ def scan_dict(data, index, cursor: int, count: int) -> tuple:
     return (hashes[i] if i < end else 0), found, index
 
 
-@group.command("scan", arity=-2, flags="readonly", keys=(0, 0, 0))
-def cmd_scan(ctx: Context, cursor_arg: bytes, *options: bytes):
-    """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]"""
-    cursor = parse_cursor(cursor_arg)  # redis 7.0: before the options
+def parse_scan_options(options: tuple, *, allow_type: bool = False) -> tuple:
+    """``[MATCH pattern] [COUNT count] [TYPE type]`` of the SCAN family: (count, pattern, type).
+
+    Redis 7.0 (scanGenericCommand): options in pairs, any order, last one wins;
+    COUNT below 1 and an option without its value are syntax errors; TYPE is
+    SCAN's only (compared with strcasecmp: an unknown name matches nothing).
+    """
     count = SCAN_DEFAULT_COUNT
     pattern = None
     wanted = None
@@ -254,12 +257,19 @@ def cmd_scan(ctx: Context, cursor_arg: bytes, *options: bytes):
                 raise CommandError(SYNTAX_ERROR)
         elif opt == b"match":
             pattern = options[i + 1]
-        elif opt == b"type":
-            # redis 7.0: compared with strcasecmp; an unknown name matches nothing (no error)
+        elif opt == b"type" and allow_type:
             wanted = c_token(options[i + 1])
         else:
             raise CommandError(SYNTAX_ERROR)
         i += 2
+    return count, pattern, wanted
+
+
+@group.command("scan", arity=-2, flags="readonly", keys=(0, 0, 0))
+def cmd_scan(ctx: Context, cursor_arg: bytes, *options: bytes):
+    """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]"""
+    cursor = parse_cursor(cursor_arg)  # redis 7.0: before the options
+    count, pattern, wanted = parse_scan_options(options, allow_type=True)
     db = ctx.db
     next_cursor, found = scan_keys(db, cursor, count)
     match = None if pattern is None or pattern == b"*" else matcher(pattern)

@@ -43,9 +43,9 @@ sunionstore / sdiffstore, or del when the result is empty and the key existed.
 
 from __future__ import annotations
 
-from kvfake.commands.args import INT64_MAX, parse_int, parse_positive_int, parse_range_int
+from kvfake.commands.args import INT64_MAX, parse_positive_int, parse_range_int
 from kvfake.commands.context import Context
-from kvfake.commands.keys import c_token, parse_cursor, scan_dict
+from kvfake.commands.keys import c_token, parse_cursor, parse_scan_options, scan_dict
 from kvfake.commands.registry import CommandGroup
 from kvfake.errors import NUMKEYS_NOT_POSITIVE, SYNTAX_ERROR, CommandError, WrongTypeError
 from kvfake.protocol.replies import Set
@@ -496,22 +496,7 @@ def cmd_sscan(ctx: Context, key: bytes, cursor_arg: bytes, *options: bytes):
     s = ctx.db.get_set(key)
     if s is None:
         return EMPTY_SCAN
-    count = SCAN_DEFAULT_COUNT
-    pattern = None
-    i, n = 0, len(options)
-    while i < n:
-        opt = c_token(options[i])
-        if i + 1 >= n:
-            raise CommandError(SYNTAX_ERROR)
-        if opt == b"count":
-            count = parse_int(options[i + 1])
-            if count < 1:
-                raise CommandError(SYNTAX_ERROR)
-        elif opt == b"match":
-            pattern = options[i + 1]
-        else:
-            raise CommandError(SYNTAX_ERROR)  # TYPE is SCAN's only
-        i += 2
+    count, pattern, _ = parse_scan_options(options)  # TYPE is SCAN's only
     if s.big:
         next_cursor, members, s.scan_index = scan_dict(s, s.scan_index, cursor, count)
     else:

@@ -53,7 +53,7 @@ from kvfake.commands.args import (
     parse_timeout,
 )
 from kvfake.commands.context import Context
-from kvfake.commands.keys import c_token, parse_cursor, scan_dict
+from kvfake.commands.keys import c_token, parse_cursor, parse_scan_options, scan_dict
 from kvfake.commands.registry import CommandGroup
 from kvfake.errors import (
     MIN_MAX_NOT_FLOAT,
@@ -967,22 +967,7 @@ def cmd_zscan(ctx: Context, key: bytes, cursor_arg: bytes, *options: bytes):
     zs = _get(ctx, key)
     if zs is None:
         return [b"0", []]
-    count = SCAN_DEFAULT_COUNT
-    pattern = None
-    i, n = 0, len(options)
-    while i < n:
-        opt = c_token(options[i])
-        if i + 1 >= n:
-            raise CommandError(SYNTAX_ERROR)
-        if opt == b"count":
-            count = parse_int(options[i + 1])
-            if count < 1:
-                raise CommandError(SYNTAX_ERROR)
-        elif opt == b"match":
-            pattern = options[i + 1]
-        else:
-            raise CommandError(SYNTAX_ERROR)
-        i += 2
+    count, pattern, _ = parse_scan_options(options)  # TYPE is SCAN's only
     match = None if pattern is None or pattern == b"*" else matcher(pattern)
     scores = zs.scores
     if not zs.big:

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """kvfake's benchmark suite: kvfake against its peers, in one run, on this machine.
 
-    python bench/run.py                        # everything (~10 min on 2 cores)
+    python bench/run.py                        # everything (~15 min on 2 cores)
     python bench/run.py --quick                # smoke run, ~1-2 min
     python bench/run.py --only bench --json after.json --compare before.json
     python bench/run.py --compare before.json after.json      # compare two saved runs, no run
+    python bench/run.py --show after.json                     # print a saved run's tables again
 
 It starts every target itself on 127.0.0.1 (free ports in 20000-32000, never 6379), runs the
 same workloads against all of them, interleaved (repetition 1 of every target, then
@@ -177,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--compare", nargs="+", metavar="JSON",
                     help="OLD: run, then print the change from OLD; OLD NEW: only compare two saved runs")
     ap.add_argument("--compare-all", action="store_true", help="compare every target's figures, not only kvfake's")
+    ap.add_argument("--show", metavar="JSON", help="print the tables of a saved run, no run")
     g = ap.add_argument_group("sizes and repetitions (defaults: full run / --quick)")
     g.add_argument("--secs", type=float, help="seconds per redis-benchmark test (1.2 / 0.25)")
     g.add_argument("--reps", type=int, help="redis-benchmark repetitions (3 / 1)")
@@ -215,12 +217,30 @@ def _load_json(path: str) -> dict:
     return data
 
 
+def show(data: dict, args) -> str:
+    """The markdown of a saved run, rebuilt with the settings it ran with."""
+    cfg = Config(args)
+    settings = data["meta"].get("settings", {})
+    for k, v in settings.items():
+        if hasattr(cfg, k):
+            setattr(cfg, k, v)
+    res = S.Results(data["metrics"])
+    done = [s for s in SECTIONS if res.section(s)]
+    parts = [report.environment_report(data["meta"])]
+    parts += [report.REPORTS[s](res, cfg) for s in done]
+    parts += [report.goals_report(res, cfg), report.noise_report(data["meta"])]
+    return "\n".join(p for p in parts if p)
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.compare and len(args.compare) > 2:
         raise SystemExit("--compare takes OLD.json, or OLD.json NEW.json")
     if args.compare and len(args.compare) == 2:
         print(report.compare(_load_json(args.compare[0]), _load_json(args.compare[1]), args.compare_all))
+        return 0
+    if args.show:
+        print(show(_load_json(args.show), args))
         return 0
     old = _load_json(args.compare[0]) if args.compare else None
     cfg = Config(args)

@@ -223,7 +223,7 @@ def _bench(cfg, res: Results, started) -> None:
                     key = (t.name, P, test)
                     if test not in tests_of[t.name] or t.name in dead:
                         continue
-                    if timeouts.get((t.name, P), 0) >= cfg.max_timeouts:
+                    if timeouts.get(key, 0) >= cfg.max_timeouts:
                         runs.setdefault(key, []).append({"error": f"skipped after {cfg.max_timeouts} timeouts"})
                         continue
                     if time.perf_counter() > deadline:
@@ -241,7 +241,7 @@ def _bench(cfg, res: Results, started) -> None:
                     else:
                         log(f"bench: {t.name} -P {P} {test}: {r['error']}")
                         if r["error"].startswith("timeout"):
-                            timeouts[(t.name, P)] = timeouts.get((t.name, P), 0) + 1
+                            timeouts[key] = timeouts.get(key, 0) + 1
                     runs.setdefault(key, []).append(r)
                     if not t.alive():
                         log(f"bench: {t.name} died during {test}; no more runs for it")
@@ -587,6 +587,7 @@ def _load(conn: wire.RawConn, commands, per_batch: int, deadline: float) -> int:
 def _per_op_us(conn: wire.RawConn, make_cmd, batch: int, batches: int, budget_s: float) -> "tuple[float, int]":
     """Median over pipelined batches of (batch time / batch size), in µs; and replies seen."""
     times = []
+    conn.pipeline(b"".join(make_cmd(i) for i in range(batch)), batch)  # warm-up, not timed
     t_end = time.perf_counter() + budget_s
     for b in range(batches):
         payload = b"".join(make_cmd(b * batch + i) for i in range(batch))
@@ -601,6 +602,9 @@ def _per_op_us(conn: wire.RawConn, make_cmd, batch: int, batches: int, budget_s:
     return statistics.median(times), len(times) * batch
 
 
+# Redis's documented complexity of each timed op (N elements; M returned, here 10 or 100)
+COMPLEXITY = {"ZADD (update)": "O(log N)", "ZRANGEBYSCORE (10)": "O(log N + M)", "ZRANK": "O(log N)",
+              "LINDEX middle": "O(N)", "LRANGE 0 99": "O(S + M), S = 0"}
 ZSET_OPS = {
     # name -> (needed commands, command builder given (size, i, rng))
     "ZADD (update)": (("zadd",), lambda size, i, rnd: wire.encode("ZADD", "z", rnd.randrange(size), b"m:%d" % rnd.randrange(size))),

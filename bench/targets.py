@@ -59,8 +59,15 @@ REDIS_BENCHMARK = _binary("redis-benchmark")
 
 _CHILDREN: "dict[int, subprocess.Popen]" = {}
 _THREAD_SERVERS: "list" = []
-_WORKDIR = tempfile.mkdtemp(prefix="kvfake-bench-")
+_WORKDIR: "list[str]" = []  # created on first use: the children's cwd and log files
 _installed = False
+
+
+def workdir() -> str:
+    if not _WORKDIR:
+        _WORKDIR.append(tempfile.mkdtemp(prefix="kvfake-bench-"))
+        atexit.register(shutil.rmtree, _WORKDIR[0], True)
+    return _WORKDIR[0]
 
 
 def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
@@ -100,7 +107,8 @@ def cleanup() -> None:
             stop_process(proc, 3.0)
         except Exception:  # noqa: BLE001
             pass
-    shutil.rmtree(_WORKDIR, ignore_errors=True)
+    if _WORKDIR:
+        shutil.rmtree(_WORKDIR[0], ignore_errors=True)
 
 
 def _on_signal(signum, _frame) -> None:
@@ -220,10 +228,10 @@ class ProcessTarget(Target):
         self.port = free_port()
         env = dict(os.environ)
         env.update(self.env or {})
-        log = open(os.path.join(_WORKDIR, f"{self.name}-{self.port}.log"), "wb")
+        log = open(os.path.join(workdir(), f"{self.name}-{self.port}.log"), "wb")
         try:
             self.proc = subprocess.Popen(
-                self.argv(self.port), cwd=_WORKDIR, env=env, stdin=subprocess.DEVNULL,
+                self.argv(self.port), cwd=workdir(), env=env, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT,
             )
         finally:

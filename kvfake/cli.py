@@ -34,6 +34,9 @@ def serve(args: argparse.Namespace) -> int:
     if args.databases < 1:
         print("kvfake: --databases must be at least 1", file=sys.stderr)
         return 2
+    if not 0 <= args.port <= 65535:
+        print("kvfake: --port must be between 0 and 65535", file=sys.stderr)
+        return 2
     server = Server(args.host, args.port, requirepass=args.requirepass, databases=args.databases, seed=args.seed)
     try:
         server.start()

@@ -656,6 +656,9 @@ class Config:
 
     def __init__(self, overrides: "dict | None" = None) -> None:
         self.values = dict(DEFAULTS)
+        # notify-keyspace-events as last set: (the value shown, the bit mask of the value
+        # given); Redis keeps the flags given, so "AKEn" shows "AKE" yet notifies "new"
+        self.notify_given: tuple = (None, 0)
         self.set(b"dir", os.getcwd().encode("utf-8", "surrogateescape"))
         for name, value in (overrides or {}).items():
             self.set(name, value)
@@ -716,4 +719,7 @@ class Config:
                 return SET_FAILED.format(name.decode(), NO_TLS)
         for name, shown in new:
             self.set(name, shown)
+        for (name, shown), (_, given) in zip(new, pairs):
+            if name == b"notify-keyspace-events":
+                self.notify_given = (shown, notify_flags(given))
         return None

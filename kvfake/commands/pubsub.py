@@ -189,10 +189,13 @@ class PubSub:
 
     def events(self) -> int:
         """The notify-keyspace-events bit mask in force."""
-        value = self.config.values[b"notify-keyspace-events"]
+        config = self.config
+        value = config.values[b"notify-keyspace-events"]
         if value is not self._events_value:
             self._events_value = value
-            self._events = notify_flags(value)
+            shown, given = getattr(config, "notify_given", (None, 0))
+            # the flags as CONFIG SET got them ("AKEn" shows as "AKE" but has "n")
+            self._events = given if shown is value else notify_flags(value)
         return self._events
 
     def notify(self, db: int, klass: str, event: bytes, key: bytes) -> None:

@@ -177,9 +177,22 @@ class Connection:
             session.pending_action = after
             return
         encode_into(self.out, reply, self.session.protover)
+        pushed = loop.pushed
+        if not pushed or pushed[-1] is not self:
+            pushed.append(self)
         if not self._writing:
             self._writing = True
             loop.set_write_interest(self, True)
+
+    def _flush_pushed(self) -> None:
+        """Write what other connections were pushed before this one's reply (Redis's
+        order: a subscriber or tracking client has its frame before the writer has its
+        reply), outside the store lock."""
+        pushed = self.loop.pushed
+        self.loop.pushed = []
+        for conn in pushed:
+            if conn is not self and conn.out and not conn.closed:
+                conn.flush()
 
     def unblocked(self, reply) -> None:
         """The blocking command is served (or timed out): reply, then run the buffered input.
@@ -211,6 +224,8 @@ class Connection:
             action(self)
 
     def flush(self) -> None:
+        if self.loop.pushed:
+            self._flush_pushed()
         out = self.out
         wrote = bool(out)
         if out:

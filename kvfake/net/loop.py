@@ -65,6 +65,9 @@ class EventLoop:
         # just unblocked whose buffered input runs at the end of this iteration
         self.blocking = dispatcher.blocking
         self._resumed: collections.deque = collections.deque()
+        # connections that got pushes (pub/sub, invalidations) while a command ran: their
+        # bytes go out before that command's reply, as Redis writes them (Connection.flush)
+        self.pushed: list = []
 
     # -- thread-safe entry points ------------------------------------------
 

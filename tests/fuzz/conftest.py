@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from kvfake import Server
 from tests.differential.conftest import Pair
@@ -28,7 +28,10 @@ def fuzz_settings(scale: float = 1.0) -> settings:
     override = os.environ.get(EXAMPLES_ENV)
     base = settings.default
     n = int(override) if override else max(1, int(base.max_examples * scale))
-    return settings(base, max_examples=n)
+    # the fuzzers reset their fixtures' state themselves between examples (and the long-lived witness
+    # connection is the point of the parser fuzz), so function-scoped fixtures are fine
+    suppress = [*base.suppress_health_check, HealthCheck.function_scoped_fixture]
+    return settings(base, max_examples=n, suppress_health_check=suppress)
 
 
 def step_budget() -> int:

@@ -57,6 +57,9 @@ SMALL_INTS = (b"0", b"1", b"-1", b"2", b"-2", b"3", b"5", b"-5", b"10", b"100", 
 COUNTS = (b"1", b"2", b"0", b"-1", b"3", b"-3", b"10", b"1000", b"-1000", INT64_MAX, INT64_MIN, b"x",
           b"1.5", b"4611686018427387904", b"-4611686018427387904", b"-9223372036854775807")
 
+# no huge negative counts here: see random_count
+RANDOM_COUNTS = (b"-1000", b"1000", INT64_MAX, INT64_MIN, b"x", b"1.5", b"4611686018427387904")
+
 
 def to_bytes(part) -> bytes:
     if isinstance(part, bytes):
@@ -95,6 +98,11 @@ def word(token: str) -> st.SearchStrategy:
     return st.sampled_from((up, up.lower(), up[:1] + up[1:].lower()) if len(up) > 1 else (up, up.lower()))
 
 
+def shuffled(*parts) -> st.SearchStrategy:
+    """Each part drawn (strategies or constants), then put in a random order."""
+    return st.tuples(*map(_s, parts)).flatmap(lambda drawn: st.permutations(list(drawn)))
+
+
 def options(*alternatives, max_size: int = 3) -> st.SearchStrategy:
     """Up to ``max_size`` options in any order, repeats allowed (``alternatives``: argv-part tuples)."""
     return st.lists(st.one_of(*[command(*a) for a in alternatives]), max_size=max_size)
@@ -102,6 +110,13 @@ def options(*alternatives, max_size: int = 3) -> st.SearchStrategy:
 
 def some(strategy, min_size: int = 1, max_size: int = 4) -> st.SearchStrategy:
     return st.lists(strategy, min_size=min_size, max_size=max_size)
+
+
+def mostly(valid, edges) -> st.SearchStrategy:
+    """``valid`` three times in four, else ``edges`` (tuples become sampled_from; shrinks to valid)."""
+    valid = st.sampled_from(valid) if isinstance(valid, tuple) else valid
+    edges = st.sampled_from(edges) if isinstance(edges, tuple) else edges
+    return st.one_of(valid, valid, valid, edges)
 
 
 key = st.sampled_from(KEYS)
@@ -120,9 +135,14 @@ members = st.one_of(
     st.just([b"%d" % i for i in range(600)]),            # past set-max-intset-entries (512)
 )
 field = st.one_of(st.sampled_from(FIELDS), st.integers(0, 5).map(lambda i: b"f%d" % i))
-small_int = st.sampled_from(SMALL_INTS)
-count = st.sampled_from(COUNTS)
-db = st.sampled_from((b"1", b"0", b"16", b"-1", b"x", b"15"))
+small_int = mostly(st.integers(-6, 12).map(to_bytes), SMALL_INTS)
+count = mostly(st.integers(-3, 5).map(to_bytes), COUNTS)
+# SRANDMEMBER/HRANDFIELD/ZRANDMEMBER: a huge negative count makes redis build the whole reply (gigabytes;
+# kvfake refuses below -10000000, a documented difference), so only counts both answer alike
+random_count = mostly(st.integers(-3, 5).map(to_bytes), RANDOM_COUNTS)
+increment = mostly(st.integers(-10, 10).map(to_bytes), NUMERIC_EDGES)
+float_increment = mostly((b"1.5", b"-0.25", b"1e2", b"3", b"-2", b"0.1", b"10.50"), NUMERIC_EDGES)
+db = mostly((b"1", b"0"), (b"16", b"-1", b"x", b"15"))
 pattern = st.sampled_from((b"*", b"k?", b"k[12]", b"k[^1]*", b"*2", b"\\*", b"k[", b"[a-", b"", b"k*\xff*",
                            b"m*", b"f?", b"*1*", b"[!m]*", b"?"))
 score = st.one_of(
@@ -132,17 +152,16 @@ score = st.one_of(
 )
 score_bound = st.one_of(score, st.sampled_from((b"(1", b"(1.5", b"(-inf", b"(+inf", b"((1", b"(", b"[1")))
 lex_bound = st.sampled_from((b"-", b"+", b"[a", b"(a", b"[m1", b"(m2", b"[", b"(", b"a", b"[\xff", b"[x"))
-rank = st.sampled_from((b"0", b"-1", b"1", b"2", b"-2", b"5", b"-100", b"100", INT64_MAX, INT64_MIN,
-                        b"x", b"1.5"))
-direction = word("LEFT") | word("RIGHT") | st.just(b"UP")
-numkeys_and_keys = st.one_of(
+rank = mostly(st.integers(-4, 4).map(to_bytes), (b"-100", b"100", INT64_MAX, INT64_MIN, b"x", b"1.5"))
+direction = mostly(word("LEFT") | word("RIGHT"), (b"UP",))
+numkeys_and_keys = mostly(
     keys.map(lambda ks: [b"%d" % len(ks), *ks]),
     st.tuples(st.sampled_from((b"0", b"-1", b"x", b"5", b"2")), keys).map(lambda t: [t[0], *t[1]]),
 )
-ttl_s = st.sampled_from(TTL_SECONDS)
-ttl_ms = st.sampled_from(TTL_MS)
-at_s = st.sampled_from(AT_SECONDS)
-at_ms = st.sampled_from(AT_MS)
+ttl_s = mostly(TTL_SECONDS[:2], TTL_SECONDS)
+ttl_ms = mostly(TTL_MS[:2], TTL_MS)
+at_s = mostly(AT_SECONDS[:3], AT_SECONDS)
+at_ms = mostly(AT_MS[:3], AT_MS)
 
 
 def _upper(argv) -> bytes:
@@ -182,13 +201,13 @@ STRINGS = {
     "STRLEN": command(b"STRLEN", key),
     "INCR": command(b"INCR", key),
     "DECR": command(b"DECR", key),
-    "INCRBY": command(b"INCRBY", key, numeric),
-    "DECRBY": command(b"DECRBY", key, numeric),
-    "INCRBYFLOAT": command(b"INCRBYFLOAT", key, numeric),
+    "INCRBY": command(b"INCRBY", key, increment),
+    "DECRBY": command(b"DECRBY", key, increment),
+    "INCRBYFLOAT": command(b"INCRBYFLOAT", key, float_increment),
     "GETRANGE": command(b"GETRANGE", key, small_int, small_int),
     "SUBSTR": command(b"SUBSTR", key, small_int, small_int),
     "SETRANGE": command(b"SETRANGE", key,
-                        st.sampled_from((b"0", b"1", b"5", b"-1", b"100", b"536870911", b"536870912", b"x")),
+                        mostly((b"0", b"1", b"5", b"3"), (b"-1", b"100", b"536870912", b"x")),
                         string_value),
     "LCS": command(b"LCS", key, key, _lcs_options),
 }
@@ -222,22 +241,22 @@ KEYSPACE = {
     "OBJECT-ENCODING": command(b"OBJECT", word("ENCODING"), key),
     "OBJECT-REFCOUNT": command(b"OBJECT", b"REFCOUNT", key),
     "RANDOMKEY": st.just([b"RANDOMKEY"]),
-    "SCAN": command(b"SCAN", st.sampled_from((b"0", b"x", b"-1", b"18446744073709551616")),
-                    options((word("MATCH"), pattern), (word("COUNT"), st.sampled_from((b"1000", b"0", b"-1", b"x"))),
+    "SCAN": command(b"SCAN", mostly((b"0",), (b"x", b"-1", b"18446744073709551616")),
+                    options((word("MATCH"), pattern), (word("COUNT"), mostly((b"1000",), (b"0", b"-1", b"x"))),
                             (word("TYPE"), st.sampled_from((b"string", b"list", b"set", b"zset", b"hash", b"nosuch"))),
                             (b"COUNT",), max_size=3)),
     "SELECT": command(b"SELECT", st.sampled_from((b"1", b"0"))),
-    "SWAPDB": command(b"SWAPDB", st.sampled_from((b"0", b"1", b"16", b"x")), st.sampled_from((b"1", b"0"))),
+    "SWAPDB": command(b"SWAPDB", mostly((b"0", b"1"), (b"16", b"x")), st.sampled_from((b"1", b"0"))),
     "DBSIZE": st.just([b"DBSIZE"]),
 }
 
 # ----------------------------------------------------------------------------------------- bitmaps
 
-bit_offset = st.sampled_from((b"0", b"1", b"7", b"8", b"15", b"100", b"-1", b"4294967296", b"x", b"1.5", b"63"))
-bit = st.sampled_from((b"1", b"0", b"2", b"-1", b"x", b""))
-bit_encoding = st.sampled_from((b"u8", b"i8", b"u1", b"i64", b"u63", b"i16", b"u64", b"i65", b"x8", b"u0",
-                                b"U8", b"i1"))
-bitfield_offset = st.sampled_from((b"0", b"7", b"#1", b"#0", b"13", b"-1", b"#-1", b"x", b"100", b"4294967296"))
+bit_offset = mostly(st.integers(0, 40).map(to_bytes), (b"100", b"-1", b"4294967296", b"x", b"1.5", b"63"))
+bit = mostly((b"1", b"0"), (b"2", b"-1", b"x", b""))
+bit_encoding = mostly((b"u8", b"i8", b"u1", b"i64", b"u63", b"i16", b"i1", b"u4", b"i5"),
+                      (b"u64", b"i65", b"x8", b"u0", b"U8", b"i0"))
+bitfield_offset = mostly((b"0", b"7", b"#1", b"#0", b"13", b"3", b"#2"), (b"-1", b"#-1", b"x", b"100", b"4294967296"))
 _bitfield_ops = st.lists(st.one_of(
     command(word("GET"), bit_encoding, bitfield_offset),
     command(word("SET"), bit_encoding, bitfield_offset, numeric),
@@ -253,7 +272,8 @@ BITMAPS = {
     "BITCOUNT": command(b"BITCOUNT", key, opt(small_int, small_int, _byte_or_bit)),
     "BITCOUNT-one": command(b"BITCOUNT", key, small_int),
     "BITPOS": command(b"BITPOS", key, bit, opt(small_int, opt(small_int, _byte_or_bit))),
-    "BITOP": command(b"BITOP", st.sampled_from((b"AND", b"OR", b"XOR", b"NOT", b"not", b"NAND")), key, keys),
+    "BITOP": command(b"BITOP", mostly((b"AND", b"OR", b"XOR", b"or"), (b"NOT", b"not", b"NAND")), key, keys),
+    "BITOP-NOT": command(b"BITOP", word("NOT"), key, key),
     "BITFIELD": command(b"BITFIELD", key, _bitfield_ops),
     "BITFIELD_RO": command(b"BITFIELD_RO", key,
                            st.lists(st.one_of(command(word("GET"), bit_encoding, bitfield_offset),
@@ -279,11 +299,11 @@ HASHES = {
     "HKEYS": command(b"HKEYS", key),
     "HVALS": command(b"HVALS", key),
     "HSTRLEN": command(b"HSTRLEN", key, field),
-    "HINCRBY": command(b"HINCRBY", key, field, numeric),
-    "HINCRBYFLOAT": command(b"HINCRBYFLOAT", key, field, numeric),
-    "HRANDFIELD": command(b"HRANDFIELD", key, opt(count, opt(word("WITHVALUES")))),
-    "HSCAN": command(b"HSCAN", key, st.sampled_from((b"0", b"x")),
-                     options((word("MATCH"), pattern), (word("COUNT"), st.sampled_from((b"1000", b"0", b"x"))),
+    "HINCRBY": command(b"HINCRBY", key, field, increment),
+    "HINCRBYFLOAT": command(b"HINCRBYFLOAT", key, field, float_increment),
+    "HRANDFIELD": command(b"HRANDFIELD", key, opt(random_count, opt(word("WITHVALUES")))),
+    "HSCAN": command(b"HSCAN", key, mostly((b"0",), (b"x",)),
+                     options((word("MATCH"), pattern), (word("COUNT"), mostly((b"1000",), (b"0", b"x"))),
                              (b"NOVALUES",), max_size=2)),
 }
 
@@ -303,7 +323,7 @@ LISTS = {
     "LRANGE": command(b"LRANGE", key, rank, rank),
     "LINDEX": command(b"LINDEX", key, rank),
     "LSET": command(b"LSET", key, rank, list_element),
-    "LINSERT": command(b"LINSERT", key, st.sampled_from((b"BEFORE", b"AFTER", b"after", b"MIDDLE")),
+    "LINSERT": command(b"LINSERT", key, mostly(word("BEFORE") | word("AFTER"), (b"MIDDLE",)),
                        list_element, list_element),
     "LREM": command(b"LREM", key, rank, list_element),
     "LTRIM": command(b"LTRIM", key, rank, rank),
@@ -325,7 +345,7 @@ SETS = {
     "SMISMEMBER": command(b"SMISMEMBER", key, some(member)),
     "SCARD": command(b"SCARD", key),
     "SPOP": command(b"SPOP", key, opt(count)),
-    "SRANDMEMBER": command(b"SRANDMEMBER", key, opt(count)),
+    "SRANDMEMBER": command(b"SRANDMEMBER", key, opt(random_count)),
     "SMOVE": command(b"SMOVE", key, key, member),
     "SINTER": command(b"SINTER", keys),
     "SUNION": command(b"SUNION", keys),
@@ -335,8 +355,8 @@ SETS = {
     "SDIFFSTORE": command(b"SDIFFSTORE", key, keys),
     "SINTERCARD": command(b"SINTERCARD", numkeys_and_keys,
                           options((word("LIMIT"), count), (b"LIMIT",), max_size=2)),
-    "SSCAN": command(b"SSCAN", key, st.sampled_from((b"0", b"x")),
-                     options((word("MATCH"), pattern), (word("COUNT"), st.sampled_from((b"1000", b"0", b"x"))),
+    "SSCAN": command(b"SSCAN", key, mostly((b"0",), (b"x",)),
+                     options((word("MATCH"), pattern), (word("COUNT"), mostly((b"1000",), (b"0", b"x"))),
                              max_size=2)),
 }
 
@@ -355,9 +375,27 @@ _zrange_options = options((word("BYSCORE"),), (word("BYLEX"),), (word("REV"),), 
 
 
 def _zrange_args(argv_prefix):
-    # BYLEX wants lex bounds, BYSCORE/default numbers: draw either kind, so both valid and invalid mixes happen
+    """The three valid forms (by index, BYSCORE, BYLEX; options in any order), or any mix of bounds and options."""
+    rev, withscores = opt(word("REV")), opt(*_withscores)
+    by_index = command(*argv_prefix, rank, rank, shuffled(rev, withscores))
+    by_score = command(*argv_prefix, score_bound, score_bound,
+                       shuffled(word("BYSCORE"), rev, withscores, opt(*_limit)))
+    by_lex = command(*argv_prefix, lex_bound, lex_bound, shuffled(word("BYLEX"), rev, opt(*_limit)))
     bound = st.one_of(score_bound, lex_bound, rank)
-    return command(*argv_prefix, bound, bound, _zrange_options)
+    return mostly(st.one_of(by_index, by_score, by_lex), command(*argv_prefix, bound, bound, _zrange_options))
+
+
+@st.composite
+def _weighted_keys(draw, with_aggregate: bool = True):
+    """numkeys key... [WEIGHTS w...] [AGGREGATE x] [WITHSCORES]: mostly as many weights as keys."""
+    ks = draw(keys)
+    head = draw(mostly(st.just([b"%d" % len(ks), *ks]), numkeys_and_keys))
+    weights = draw(mostly(st.lists(mostly(st.integers(-2, 3).map(to_bytes), score), min_size=len(ks),
+                                   max_size=len(ks)), some(score, max_size=3)))
+    parts = [draw(opt(word("WEIGHTS"), st.just(weights))), draw(opt(*_aggregate))]
+    if with_aggregate:
+        parts.append(draw(opt(*_withscores)))
+    return head + _flatten(draw(st.permutations(parts)), [])
 
 
 ZSETS = {
@@ -384,16 +422,16 @@ ZSETS = {
     "ZREMRANGEBYLEX": command(b"ZREMRANGEBYLEX", key, lex_bound, lex_bound),
     "ZPOPMIN": command(b"ZPOPMIN", key, opt(count)),
     "ZPOPMAX": command(b"ZPOPMAX", key, opt(count)),
-    "ZMPOP": command(b"ZMPOP", numkeys_and_keys, st.sampled_from((b"MIN", b"MAX", b"max", b"MID")),
+    "ZMPOP": command(b"ZMPOP", numkeys_and_keys, mostly(word("MIN") | word("MAX"), (b"MID",)),
                      options((word("COUNT"), count), (b"COUNT",), max_size=2)),
-    "ZUNION": command(b"ZUNION", numkeys_and_keys, options(_weights, _aggregate, _withscores)),
-    "ZINTER": command(b"ZINTER", numkeys_and_keys, options(_weights, _aggregate, _withscores)),
+    "ZUNION": command(b"ZUNION", mostly(_weighted_keys(), command(numkeys_and_keys, options(_weights, _aggregate, _withscores)))),
+    "ZINTER": command(b"ZINTER", mostly(_weighted_keys(), command(numkeys_and_keys, options(_weights, _aggregate, _withscores)))),
     "ZDIFF": command(b"ZDIFF", numkeys_and_keys, options(_withscores, max_size=1)),
-    "ZUNIONSTORE": command(b"ZUNIONSTORE", key, numkeys_and_keys, options(_weights, _aggregate, max_size=2)),
-    "ZINTERSTORE": command(b"ZINTERSTORE", key, numkeys_and_keys, options(_weights, _aggregate, max_size=2)),
+    "ZUNIONSTORE": command(b"ZUNIONSTORE", key, mostly(_weighted_keys(False), command(numkeys_and_keys, options(_weights, _aggregate, max_size=2)))),
+    "ZINTERSTORE": command(b"ZINTERSTORE", key, mostly(_weighted_keys(False), command(numkeys_and_keys, options(_weights, _aggregate, max_size=2)))),
     "ZDIFFSTORE": command(b"ZDIFFSTORE", key, numkeys_and_keys),
     "ZINTERCARD": command(b"ZINTERCARD", numkeys_and_keys, options((word("LIMIT"), count), max_size=1)),
-    "ZRANDMEMBER": command(b"ZRANDMEMBER", key, opt(count, opt(word("WITHSCORES")))),
+    "ZRANDMEMBER": command(b"ZRANDMEMBER", key, opt(random_count, opt(word("WITHSCORES")))),
     "ZSCAN": command(b"ZSCAN", key, st.sampled_from((b"0", b"x")),
                      options((word("MATCH"), pattern), (word("COUNT"), st.sampled_from((b"1000", b"0"))),
                              max_size=2)),
@@ -451,4 +489,6 @@ def commands(group: str) -> st.SearchStrategy:
     if group == "mixed":
         table = {name: s for g in GROUPS.values() for name, s in g.items()}
         return st.one_of(*table.values())
-    return st.one_of(st.one_of(*GROUPS[group].values()), st.one_of(*MIXERS.values()))
+    own = st.one_of(*GROUPS[group].values())
+    delete = MIXERS["DEL"]      # frees keys that a mixer turned into another type
+    return st.one_of(*[own] * 12, delete, delete, st.one_of(*MIXERS.values()))

@@ -328,7 +328,7 @@ GROUP_NAMES = [*grammar.GROUPS, "mixed"]
 
 
 @pytest.mark.parametrize("group", GROUP_NAMES)
-@fuzz_settings()
+@fuzz_settings(scale=2)
 @given(resp=st.sampled_from((2, 3)), data=st.data())
 def test_differential_fuzz(differ, fuzz_kvfake, group, resp, data):
     _run(differ, fuzz_kvfake, resp, _draw_sequence(data, group))

@@ -697,7 +697,7 @@ class StringsKeysMachine(RuleBasedStateMachine):
                 self.send([b"DBSIZE"], integer(len(live)))
             for key, entry in live:
                 self.send([b"TYPE", key], simple(type_name(entry.value)))
-                self.check_value(key, entry)
+                self.check_value(db, key, entry)
                 pttl = self.compare_ttl(b"PTTL", key, model.pttl(key, db), self.backend.do(b"PTTL", key))
                 before = self.last_pttl.get((db, key))
                 if before is not None:
@@ -710,7 +710,7 @@ class StringsKeysMachine(RuleBasedStateMachine):
         self.send([b"SELECT", b"%d" % model.db], OK)
         assert not self.backend.problems(), self.backend.problems()
 
-    def check_value(self, key: bytes, entry: Entry) -> None:
+    def check_value(self, db: int, key: bytes, entry: Entry) -> None:
         """Hook for the invariant: compare a live key's whole value (the sibling machine reads aggregates)."""
 
 

@@ -119,13 +119,18 @@ def run_redis_benchmark(port: int, test: str, n: int, pipeline: int, clients: in
     argv = [T.REDIS_BENCHMARK, "-h", T.HOST, "-p", str(port), "-q", "--csv", "-c", str(clients),
             "-n", str(n), "-P", str(pipeline), "-t", test]
     t0 = time.perf_counter()
+    proc = T.track(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
     try:
-        cp = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        T.stop_process(proc, 2.0)
+        proc.communicate()
         return {"error": f"timeout>{timeout:.0f}s"}
+    finally:
+        T.untrack(proc)
     wall = time.perf_counter() - t0
     want = RB_ROW.get(test, test.upper())
-    rows = list(csv.reader(io.StringIO(cp.stdout.decode("utf-8", "replace"))))
+    rows = list(csv.reader(io.StringIO(stdout.decode("utf-8", "replace"))))
     header = next((r for r in rows if r and r[0] == "test"), None)
     for row in rows:
         if row and row[0] != "test" and row[0].split()[0] == want:
@@ -134,11 +139,11 @@ def run_redis_benchmark(port: int, test: str, n: int, pipeline: int, clients: in
                 p50 = float(row[header.index("p50_latency_ms")]) if header and "p50_latency_ms" in header else None
             except (ValueError, IndexError):
                 break
-            if cp.returncode == 0 and rps > 0:
+            if proc.returncode == 0 and rps > 0:
                 return {"rps": rps, "p50_ms": p50, "wall": wall, "n": n}
-    text = (cp.stderr + cp.stdout).decode("utf-8", "replace")
+    text = (stderr + stdout).decode("utf-8", "replace")
     lines = [ln for ln in text.splitlines() if ln.strip() and "WARNING" not in ln and not ln.startswith('"')]
-    return {"error": (lines[0] if lines else f"no result (exit {cp.returncode})")[:120]}
+    return {"error": (lines[0] if lines else f"no result (exit {proc.returncode})")[:120]}
 
 
 def _flush(t) -> None:

@@ -70,6 +70,16 @@ def workdir() -> str:
     return _WORKDIR[0]
 
 
+def track(proc: subprocess.Popen) -> subprocess.Popen:
+    """Register a child so that cleanup stops it (redis-benchmark runs use this)."""
+    _CHILDREN[proc.pid] = proc
+    return proc
+
+
+def untrack(proc: subprocess.Popen) -> None:
+    _CHILDREN.pop(proc.pid, None)
+
+
 def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
     """SIGTERM this child by PID; SIGKILL it if it is still there after ``timeout``.
 

@@ -20,7 +20,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kvfake", description="A Redis-compatible in-memory server for tests.")
     parser.add_argument("--version", action="version", version=f"kvfake {__version__}")
     sub = parser.add_subparsers(dest="command")
-    serve = sub.add_parser("serve", help="run a server in the foreground until Ctrl-C / SIGTERM")
+    serve = sub.add_parser("serve", help="run a server in the foreground until Ctrl-C / SIGTERM / SHUTDOWN")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=6379, help="port to listen on (default 6379; 0 = any free port)")
     serve.add_argument("--requirepass", default=None, help="password clients must AUTH with")
@@ -56,8 +56,8 @@ def serve(args: argparse.Namespace) -> int:
     print(f"  url: {server.url}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:
-        while not done.wait(0.5):
-            pass
+        while server.running and not done.wait(0.2):
+            pass  # until Ctrl-C / SIGTERM, or a client's SHUTDOWN stops the server
     finally:
         server.stop()
         for sig, handler in previous.items():

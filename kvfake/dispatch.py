@@ -31,6 +31,7 @@ import traceback
 
 from kvfake.commands import TABLE, monitor, transactions
 from kvfake.commands import pubsub
+from kvfake.commands import instance
 from kvfake.commands.blocking import BlockingManager
 from kvfake.commands.connection import PAUSE_ALL
 from kvfake.commands.context import Context
@@ -81,7 +82,8 @@ class Dispatcher:
         self.observers: list = []
         # parked clients of blocking commands (BLPOP...), served after every command
         self.blocking = BlockingManager(store, internal_errors=self.internal_errors)
-        # pub/sub, keyspace events, client tracking: the store's broker (an observer too)
+        # pub/sub, keyspace events, client tracking: the store's broker (an observer while
+        # tracking is in use)
         self.pubsub = pubsub.PubSub.attach(self)
         # MONITOR: session id -> sink (``session``, ``monitor_line(line, own)``)
         self.monitors: dict = {}
@@ -99,6 +101,7 @@ class Dispatcher:
     def new_context(self, session: ClientSession) -> Context:
         ctx = Context(store=self.store, session=session, server=self.server, dispatcher=self)
         ctx.db = self.store.dbs[session.db]
+        self.pubsub.contexts[session.id] = ctx  # pushes to any client (tracking redirects)
         return ctx
 
     def execute(self, ctx: Context, args: list):
@@ -110,6 +113,9 @@ class Dispatcher:
         try:
             spec = table._cache.get(args[0]) or table.get(args[0])
             if spec is None:
+                if args[0].lower() in instance.SECURITY_WARNING_COMMANDS:
+                    # redis 7.0: an HTTP request (POST / Host:) drops the client, before any check
+                    return instance.security_warning(session)
                 raise CommandError(unknown_command(args[0], args[1:]))
             if spec.subcommands and len(args) >= 2:
                 sub = spec.subcommands.get(args[1].lower())
@@ -198,6 +204,8 @@ class Dispatcher:
             self.internal_errors.append((args, traceback.format_exc()))
             reply = ErrorReply(f"ERR internal error in '{spec.name}': {type(exc).__name__}: {exc}")
             self.count_error(reply.text, args, spec)
+        if ctx.extra and pubsub.OWN_FRAMES in ctx.extra:
+            reply = pubsub.own_frames(ctx, reply)  # its pushes go inside EXEC's reply (redis 7.0)
         if self.monitors and monitor.shown(spec):
             self.feed_monitors(ctx, args)
         return reply

@@ -17,6 +17,7 @@ from kvfake.commands import transactions
 from kvfake.commands import monitor
 from kvfake.commands import pubsub
 from kvfake.commands import tracking
+from kvfake.commands import instance
 from kvfake.commands.registry import CommandTable
 
 GROUPS = (
@@ -34,6 +35,7 @@ GROUPS = (
     monitor.group,
     pubsub.group,
     tracking.group,
+    instance.group,
 )
 
 TABLE = CommandTable.from_groups(*GROUPS)

@@ -18,7 +18,7 @@ start); FLUSHDB drops it and a call finding another dict (SWAPDB) rebuilds it.
 Deleted keys in a stale index are skipped.  A keyspace that fits in one reply is
 returned at once with cursor 0, as Redis does for small dicts.
 
-Not implemented: DUMP, RESTORE, MIGRATE, WAIT, SORT, SORT_RO, OBJECT IDLETIME and
+WAIT answers as a server without replicas.  Not implemented: DUMP, RESTORE, MIGRATE, SORT, SORT_RO, OBJECT IDLETIME and
 FREQ tracking (see protocol_spec.md, section 5 "Keyspace").
 
 Imports: kvfake.commands.registry/context/args, kvfake.errors, kvfake.protocol.replies,
@@ -31,7 +31,8 @@ import re
 from bisect import bisect_left
 from hashlib import blake2b
 
-from kvfake.commands.args import INT64_MAX, INT64_MIN, parse_int, parse_range_int
+from kvfake.commands.args import INT64_MAX, INT64_MIN, parse_int, parse_range_int, parse_timeout_ms
+from kvfake.commands.blocking import block
 from kvfake.commands.context import Context
 from kvfake.commands.registry import CommandGroup
 from kvfake.errors import (
@@ -593,3 +594,19 @@ def cmd_object_freq(ctx: Context, subcommand: bytes, key: bytes):
 def cmd_object_help(ctx: Context, subcommand: bytes):
     """OBJECT HELP"""
     return OBJECT_HELP
+
+
+@group.command("wait", arity=3, flags="noscript", keys=(0, 0, 0))
+def cmd_wait(ctx: Context, numreplicas: bytes, timeout: bytes):
+    """WAIT numreplicas timeout"""
+    wanted = parse_int(numreplicas)
+    timeout_ms = parse_timeout_ms(timeout)
+    if wanted <= 0:
+        return 0  # redis 7.0.15: no replica acknowledged, and none was asked for
+    # no replica will ever acknowledge: wait out the timeout (0: forever), then 0; inside
+    # EXEC, 0 at once (CLIENT_DENY_BLOCKING)
+    return block(ctx, (), timeout_ms, _never_ready, timeout_reply=0, deny_reply=0)
+
+
+def _never_ready(ctx: Context, key: bytes):
+    return None

@@ -17,8 +17,10 @@ everything works and messages are push frames.
 
 Frames (redis 7.0.15): subscribe/unsubscribe confirmations are pushes too: they
 bypass CLIENT REPLY OFF/SKIP, the command itself has no reply (``NO_REPLY``).
-Inside EXEC they become that command's element of the EXEC reply (Redis writes
-them where the command's reply goes).  Unsubscribing from everything with
+Anything pushed to the client running EXEC (confirmations, its own messages and
+keyspace events) goes before the reply of the command EXEC is running, inside the
+EXEC reply, where Redis writes it (``Dispatcher.call`` -> :func:`own_frames`).
+Unsubscribing from everything with
 nothing subscribed answers one frame with a null channel.  UNSUBSCRIBE with no
 argument goes through the client's channels in subscription order (Redis: its
 dict's hash order).
@@ -35,6 +37,8 @@ kvfake.protocol.replies, kvfake.store.glob.  Never: socket, selectors, protocol.
 """
 
 from __future__ import annotations
+
+import weakref
 
 from kvfake.commands import tracking
 from kvfake.commands.context import Context
@@ -130,13 +134,14 @@ class PubSub:
         self.channels: dict = {}
         self.patterns: dict = {}
         self.shard_channels: dict = {}
-        # client id -> Context of every client seen (CLIENT TRACKING REDIRECT targets)
+        # client id -> Context of every client (Dispatcher.new_context): REDIRECT targets
         self.contexts: dict = {}
         self.server = None  # the ServerView of the first dispatcher (its clients())
-        # ``schedule(fn)``: run fn once the current command is done (the server posts it
-        # to its loop); None runs it at once
-        self.schedule = None
+        # the dispatchers on this store: ``after_command`` observes their commands while
+        # client tracking is in use (see kvfake.commands.tracking)
+        self.dispatchers = weakref.WeakSet()
         self.tracking = tracking.Tracking(self)
+        self._schedule = None
         # notify-keyspace-events, parsed once per value
         self._events_value = None
         self._events = 0
@@ -145,26 +150,40 @@ class PubSub:
         store.key_created_hook = self.created
 
     @classmethod
-    def attach(cls, dispatcher) -> "PubSub":
+    def attach(cls, dispatcher) -> PubSub:
         """The broker of ``dispatcher``'s store (made on first use), watching its commands."""
         store = dispatcher.store
-        broker = store.broker
-        if broker is None:
-            broker = store.broker = cls(store, dispatcher.config)
-            broker.server = dispatcher.server
-        dispatcher.observers.append(broker.after_command)
-        return broker
+        with store.lock:
+            broker = store.broker
+            if broker is None:
+                broker = store.broker = cls(store, dispatcher.config)
+                broker.server = dispatcher.server
+            broker.dispatchers.add(dispatcher)
+            if broker.tracking.active:
+                dispatcher.observers.append(broker.after_command)
+            return broker
+
+    @property
+    def schedule(self):
+        """``schedule(fn)``: run fn once the commands at hand are done (the server posts it
+        to its loop, the test harness runs it after the command); None: at once."""
+        return self._schedule
+
+    @schedule.setter
+    def schedule(self, fn) -> None:
+        self._schedule = fn
+        self.tracking.rescheduled()  # a callback posted to a stopped loop never runs
 
     # -- delivery ----------------------------------------------------------------
 
-    def publish(self, channel: bytes, message: bytes, ctx: "Context | None" = None) -> int:
+    def publish(self, channel: bytes, message: bytes) -> int:
         """Send ``message`` to the channel's subscribers, then to matching patterns; the count."""
         receivers = 0
         subs = self.channels.get(channel)
         if subs:
             frame = Push([MESSAGE, channel, message])
             for sub in list(subs.values()):
-                _deliver(sub.ctx, frame, ctx)
+                _deliver(sub.ctx, frame)
             receivers = len(subs)
         if self.patterns:
             for pattern, subs in list(self.patterns.items()):
@@ -172,35 +191,40 @@ class PubSub:
                     continue
                 frame = Push([PMESSAGE, pattern, channel, message])
                 for sub in list(subs.values()):
-                    _deliver(sub.ctx, frame, ctx)
+                    _deliver(sub.ctx, frame)
                 receivers += len(subs)
         return receivers
 
-    def spublish(self, channel: bytes, message: bytes, ctx: "Context | None" = None) -> int:
+    def spublish(self, channel: bytes, message: bytes) -> int:
         subs = self.shard_channels.get(channel)
         if not subs:
             return 0
         frame = Push([SMESSAGE, channel, message])
         for sub in list(subs.values()):
-            _deliver(sub.ctx, frame, ctx)
+            _deliver(sub.ctx, frame)
         return len(subs)
 
     # -- keyspace notifications (store hooks, called with the store lock held) -----
 
     def events(self) -> int:
         """The notify-keyspace-events bit mask in force."""
-        config = self.config
-        value = config.values[b"notify-keyspace-events"]
+        value = self.config.values[b"notify-keyspace-events"]
         if value is not self._events_value:
-            self._events_value = value
-            shown, given = getattr(config, "notify_given", (None, 0))
-            # the flags as CONFIG SET got them ("AKEn" shows as "AKE" but has "n")
-            self._events = given if shown is value else notify_flags(value)
+            self._read_events(value)
         return self._events
+
+    def _read_events(self, value: bytes) -> None:
+        self._events_value = value
+        shown, given = getattr(self.config, "notify_given", (None, 0))
+        # the flags as CONFIG SET got them ("AKEn" shows as "AKE" but has "n")
+        self._events = given if shown is value else notify_flags(value)
 
     def notify(self, db: int, klass: str, event: bytes, key: bytes) -> None:
         """Redis's notifyKeyspaceEvent: ``klass`` is the flag letter of the event class."""
-        flags = self.events()
+        value = self.config.values[b"notify-keyspace-events"]  # hot: once per write, inlined
+        if value is not self._events_value:
+            self._read_events(value)
+        flags = self._events
         if not flags & _CLASS_BITS[klass] or not (self.channels or self.patterns):
             return
         if flags & _KEYSPACE:
@@ -217,11 +241,20 @@ class PubSub:
     # -- client lifecycle ------------------------------------------------------------
 
     def after_command(self, ctx: Context, args: list, reply) -> None:
-        """Dispatcher observer, after every command: remember the client, tracking bookkeeping."""
-        self.contexts[ctx.session.id] = ctx
+        """Dispatcher observer while tracking is in use: tracking's after-command work."""
         tracker = self.tracking
         if tracker.active:
             tracker.after_command(ctx, args, reply)
+
+    def observe(self, on: bool) -> None:
+        """Have every dispatcher on this store call ``after_command`` (or stop)."""
+        # a new list each time: this may run from inside the dispatcher's observer loop
+        for dispatcher in list(self.dispatchers):
+            observers = dispatcher.observers
+            if on and self.after_command not in observers:
+                dispatcher.observers = observers + [self.after_command]
+            elif not on and self.after_command in observers:
+                dispatcher.observers = [o for o in observers if o != self.after_command]
 
     def unsubscribe_all(self, session) -> None:
         """Drop every subscription without telling the client (RESET, disconnect)."""
@@ -241,10 +274,12 @@ class PubSub:
         self.tracking.disable(ctx.session)
 
     def disconnect(self, ctx: Context) -> None:
+        """The client is gone (the loop thread, outside any command: takes the store lock)."""
         session = ctx.session
-        self.reset(ctx)
-        if self.contexts.get(session.id) is ctx:
-            del self.contexts[session.id]
+        with self.store.lock:
+            self.reset(ctx)
+            if self.contexts.get(session.id) is ctx:
+                del self.contexts[session.id]
 
     # -- INFO / CLIENT LIST --------------------------------------------------------------
 
@@ -268,21 +303,24 @@ def broker(ctx: Context) -> PubSub:
     return ctx.store.broker
 
 
-def _deliver(target: Context, frame, ctx: "Context | None") -> None:
-    """Push ``frame`` to ``target``; inside EXEC a frame for the client running it joins
-    that command's reply instead (see :func:`_own_frames`)."""
-    if ctx is not None and target is ctx and ctx.session.in_exec:
-        ctx.extra.setdefault("pubsub_frames", []).append(frame)
+OWN_FRAMES = "pubsub_frames"  # ctx.extra key: frames for the client running EXEC
+
+
+def _deliver(target: Context, frame) -> None:
+    """Push ``frame`` to ``target``; a frame for the client running EXEC joins the reply of
+    the command EXEC is running instead (see :func:`own_frames`)."""
+    if target.session.in_exec:
+        target.extra.setdefault(OWN_FRAMES, []).append(frame)
         return
     push = target.push
     if push is not None:
         push(frame)
 
 
-def _own_frames(ctx: Context, reply):
-    """The reply of a command inside EXEC, preceded by the frames it pushed to its own
-    client (Redis writes them in place, inside the EXEC reply)."""
-    frames = ctx.extra.pop("pubsub_frames", None)
+def own_frames(ctx: Context, reply):
+    """The reply of a command inside EXEC, preceded by the frames pushed to its own client
+    meanwhile (Redis writes them in place, inside the EXEC reply)."""
+    frames = ctx.extra.pop(OWN_FRAMES, None)
     if not frames:
         return reply
     proto = ctx.session.protover
@@ -327,8 +365,8 @@ def _subscribe(ctx: Context, names: tuple, kind: int):
                 subs = table[name] = {}
             subs[client_id] = sub
         count = len(sub.shard_channels) if kind == 2 else sub.count
-        _deliver(ctx, Push([word, name, count]), ctx)
-    return _own_frames(ctx, NO_REPLY)
+        _deliver(ctx, Push([word, name, count]))
+    return NO_REPLY
 
 
 def _unsubscribe(ctx: Context, names: tuple, kind: int):
@@ -361,8 +399,8 @@ def _unsubscribe(ctx: Context, names: tuple, kind: int):
     if sub is not None and not sub:
         session.pubsub = None  # out of pub/sub mode once nothing is left
     for frame in frames:
-        _deliver(ctx, frame, ctx)
-    return _own_frames(ctx, NO_REPLY)
+        _deliver(ctx, frame)
+    return NO_REPLY
 
 
 # -- SUBSCRIBE family ------------------------------------------------------------------
@@ -410,13 +448,13 @@ def cmd_sunsubscribe(ctx: Context, *shardchannels: bytes):
 @group.command("publish", arity=3, flags="pubsub loading stale fast")
 def cmd_publish(ctx: Context, channel: bytes, message: bytes):
     """PUBLISH channel message"""
-    return _own_frames(ctx, broker(ctx).publish(channel, message, ctx))
+    return broker(ctx).publish(channel, message)
 
 
 @group.command("spublish", arity=3, flags="pubsub loading stale fast", keys=(1, 1, 1))
 def cmd_spublish(ctx: Context, shardchannel: bytes, message: bytes):
     """SPUBLISH shardchannel message"""
-    return _own_frames(ctx, broker(ctx).spublish(shardchannel, message, ctx))
+    return broker(ctx).spublish(shardchannel, message)
 
 
 # -- PUBSUB --------------------------------------------------------------------------------

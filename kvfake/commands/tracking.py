@@ -16,7 +16,8 @@ interested?" gate), so tracking keeps the :data:`SENTINEL` entry there while it
 has any client or key.  A changed key's entry is taken out of the table at
 once; the messages go out:
 
-- after the command (the dispatcher observer, ``after_command``): the client that
+- after the command (``after_command``, a dispatcher observer only while tracking
+  has clients or keys, so it costs nothing otherwise): the client that
   ran it gets its own invalidations after its reply (``push(after_reply=True)``;
   redis 7.0.15 tracking_pending_keys), NOLOOP clients none of them, every other
   client at once;
@@ -46,6 +47,7 @@ from __future__ import annotations
 from kvfake.commands.args import parse_int
 from kvfake.commands.context import Context
 from kvfake.commands.registry import CommandGroup
+from kvfake.commands.server import _get_keys as get_keys  # COMMAND GETKEYS' key walk
 from kvfake.errors import SYNTAX_ERROR, CommandError
 from kvfake.protocol.replies import OK, QUEUED, Map, Push, Raw, Set
 
@@ -181,7 +183,7 @@ class Tracking:
         self.table.clear()
         self.items = 0
         if self.clients and not (self.pending and self.pending[-1][0] is FLUSHED):
-            ids = [cid for cid, ctx in self.broker.contexts.items()
+            ids = [cid for cid, ctx in list(self.broker.contexts.items())
                    if ctx.session.tracking is not None]
             if ids:
                 self.pending.append((FLUSHED, ids))
@@ -205,14 +207,22 @@ class Tracking:
         self._scheduled = True
         schedule(self._scheduled_flush)
 
+    def rescheduled(self) -> None:
+        """The broker's ``schedule`` changed (server start/stop): nothing is posted any more."""
+        self._scheduled = False
+        if self.pending or self.changed:
+            with self.store.lock:
+                self._request_flush()
+
     def _scheduled_flush(self) -> None:
         with self.store.lock:
             self._scheduled = False
+            self.touched.clear()
             if self.pending:
                 self.flush(None)
             self.broadcast()
 
-    def flush(self, executing: "Context | None") -> None:
+    def flush(self, executing: Context | None) -> None:
         """Send the pending invalidations; ``executing`` is the client whose command just ran."""
         pending, self.pending = self.pending, []
         contexts = self.broker.contexts
@@ -363,10 +373,8 @@ class Tracking:
                 return
         if "readonly" not in spec.flags or spec.name in _NOT_REMEMBERED or "pubsub" in spec.flags:
             return
-        from kvfake.commands.server import _get_keys  # COMMAND GETKEYS' key-spec walk
-
         try:
-            positions = _get_keys(ctx, tuple(argv))
+            positions = get_keys(ctx, tuple(argv))
         except CommandError:
             return
         cid = ctx.session.id
@@ -436,6 +444,7 @@ class Tracking:
             store.modified_hook = None
             store.flushed_hook = None
             store.watchers.pop(SENTINEL, None)
+        self.broker.observe(active)
 
     def info(self) -> dict:
         return {

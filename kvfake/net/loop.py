@@ -126,6 +126,8 @@ class EventLoop:
                 except InterruptedError:
                     continue
                 for key, mask in events:
+                    if self.stopping:
+                        break  # SHUTDOWN: no other client's command runs after it
                     try:
                         key.data(mask)
                     except Exception:

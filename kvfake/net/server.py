@@ -115,7 +115,9 @@ class Server:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """Serving clients: started, and neither stopped nor stopping (``stop()``, SHUTDOWN)."""
+        loop = self._loop
+        return self._thread is not None and self._thread.is_alive() and not (loop is not None and loop.stopping)
 
     @property
     def errors(self) -> list:
@@ -126,6 +128,8 @@ class Server:
     # -- lifecycle ---------------------------------------------------------
 
     def start(self) -> "Server":
+        if self._loop is not None and self._loop.stopping:
+            self.stop()  # a SHUTDOWN (stop_soon) is under way: let it finish first
         with self._lock:
             if self._thread is not None:
                 raise KvfakeError("server already started")
@@ -184,6 +188,17 @@ class Server:
             self._thread = None
             if self.dispatcher.pubsub.schedule == loop.call_soon_threadsafe:
                 self.dispatcher.pubsub.schedule = None
+
+    def stop_soon(self) -> None:
+        """Stop without waiting, from any thread, the loop's own included (a client's SHUTDOWN):
+        no further command runs, and ``stop()`` runs on a thread of its own (the loop thread
+        never joins itself).  ``running`` is False at once; ``start()`` may follow (it waits)."""
+        loop = self._loop
+        if loop is None or loop.stopping or self._thread is None:
+            return
+        loop.stopping = True
+        loop.wake()
+        threading.Thread(target=self.stop, name=f"kvfake-{self._port}-shutdown", daemon=True).start()
 
     def restart(self, *, keep_data: bool = True) -> "Server":
         """Stop, then start again on the same port: every client sees its connection

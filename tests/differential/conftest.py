@@ -449,6 +449,14 @@ def redis_pair(redis_server, second_redis_server):
     p.close()
 
 
+@pytest.fixture
+def multi(redis_server, kvfake_server):
+    """redis-server vs kvfake over several connections each: tests/differential/multi.py."""
+    from tests.differential.multi import MultiPair
+
+    return MultiPair(redis_server, kvfake_server)
+
+
 # =============================================================================== marking
 _HERE = Path(__file__).parent
 

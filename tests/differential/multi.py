@@ -16,6 +16,8 @@ those connections first; ``setup``/``teardown`` run on a connection of their own
 also when a step fails: the servers are shared by the session).  ``normalize`` is
 ``fn(argv, frame) -> frame``, applied to every frame a step reads.
 
+The fixture ``multi`` (tests/differential/conftest.py) gives a :class:`MultiPair`.
+
 Imports: tests.support.  Never: kvfake.
 """
 
@@ -23,8 +25,6 @@ from __future__ import annotations
 
 import re
 from typing import Callable
-
-import pytest
 
 from tests.support.raw import RawConnection
 from tests.support.resp import RespError, command, elements
@@ -84,8 +84,8 @@ class MultiPair:
             for argv in commands:
                 conn.call(*_argv(argv))
 
-    def check(self, script, *, conns: str = "ab", resp: "dict | None" = None, setup=(), teardown=(),
-              normalize: "Callable | None" = None, name: str = "") -> list:
+    def check(self, script, *, conns: str = "ab", resp: dict | None = None, setup=(), teardown=(),
+              normalize: Callable | None = None, name: str = "") -> list:
         """Run ``script`` on both servers (see the module docstring); returns redis's frames per step."""
         __tracebackhide__ = True
         resp = resp or {}
@@ -169,9 +169,3 @@ def unsubscribe_all_order(argv: list, frame: bytes) -> bytes:
     if len(items) != 3 or not items[1].startswith(b"$") or items[1] == b"$-1\r\n":
         return frame
     return header + items[0] + b"$1\r\n?\r\n" + items[2]
-
-
-@pytest.fixture
-def multi(redis_server, kvfake_server):
-    """redis-server vs kvfake over several connections each (see the module docstring)."""
-    return MultiPair(redis_server, kvfake_server)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.differential.multi import multi, unsubscribe_all_order  # noqa: F401 (fixture)
+from tests.differential.multi import unsubscribe_all_order
 from tests.support.raw import RawConnection
 from tests.support.resp import command
 
@@ -343,3 +343,21 @@ def _hello_id(argv, frame: bytes) -> bytes:
         head, _, tail = frame.partition(b"$2\r\nid\r\n:")
         return head + b"<id>" + tail[tail.index(b"\r\n"):]
     return frame
+
+
+EXEC_SCRIPT = [
+    ("a", ["HELLO", "3"]),
+    ("a", ["SUBSCRIBE", "__keyevent@0__:set"]),
+    ("a", ["MULTI"]),
+    ("a", ["SET", "k", "v"]),
+    ("a", ["GET", "k"]),
+    ("a", ["SET", "j", "v"]),
+    ("a", ["EXEC"], {"a": 3}),  # the events sit inside EXEC's reply, where each SET wrote them
+    ("b", ["SET", "k", "w"], {"b": 1, "a": 1}),
+]
+
+
+def test_notifications_inside_exec_land_inside_its_reply(multi):
+    multi.check(EXEC_SCRIPT, name="exec", normalize=_hello_id,
+                setup=[["CONFIG", "SET", "notify-keyspace-events", "E$"]],
+                teardown=[["CONFIG", "SET", "notify-keyspace-events", ""]])

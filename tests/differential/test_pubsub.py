@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.differential.multi import multi, unsubscribe_all_order  # noqa: F401 (fixture)
+from tests.differential.multi import unsubscribe_all_order
 
 # -- frames: the same scripts in RESP2 (arrays) and RESP3 (push frames) ----------------------
 

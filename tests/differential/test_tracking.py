@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.differential.multi import multi  # noqa: F401 (fixture)
-
 SCRIPTS = {
     "default-mode": (
         [

@@ -48,6 +48,7 @@ CONTENT = {
     b"hash": lambda k: [b"HGETALL", k],
     b"zset": lambda k: [b"ZRANGE", k, b"0", b"-1", b"WITHSCORES"],
 }
+NO_REPLY = b"<no reply within 10s>"
 RANDOM_SOURCE = {
     b"SPOP": b"set", b"SRANDMEMBER": b"set", b"HRANDFIELD": b"hash", b"ZRANDMEMBER": b"zset",
 }
@@ -137,7 +138,8 @@ class Differ:
             except ConnectionError:
                 out[i] = b"<connection closed>"
             except TimeoutError:
-                out[i] = b"<no reply within 10s>"
+                out[i] = NO_REPLY
+                self.conns[i].close()      # a late reply must not be taken for the next one
         return out
 
     def quiet(self, argv, which: int) -> bytes:
@@ -163,6 +165,8 @@ class Differ:
         name = argv[0].upper()
         before = self._contents(argv) if name in grammar.RANDOM else None
         raw = self._exchange(argv)
+        if NO_REPLY in raw:
+            self.fail(argv, raw, note="no reply (a non-blocking command hung)")
         if name in grammar.RANDOM:
             self._compare_random(argv, raw, before)
         elif name in grammar.TTL_COMMANDS:
@@ -241,7 +245,7 @@ class Differ:
         __tracebackhide__ = True
         raw = self._exchange(argv)
         seen = [normalise(RULES, argv, r) for r in raw]
-        if seen[0] != seen[1]:
+        if seen[0] != seen[1] or NO_REPLY in raw:
             self.fail(argv, raw, final=True)
         return raw[0]
 

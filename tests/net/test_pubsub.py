@@ -100,7 +100,7 @@ def test_redis_py_run_in_thread_delivers_to_handlers(server):
 
     with client(server) as r, client(server) as publisher:
         p = r.pubsub(ignore_subscribe_messages=True)
-        p.subscribe(**{"jobs": handler})
+        p.subscribe(jobs=handler)
         worker = p.run_in_thread(sleep_time=0.01, daemon=True)
         try:
             assert wait_until(lambda: publisher.pubsub_numsub("jobs") == [(b"jobs", 1)])
@@ -296,3 +296,23 @@ def test_tracking_redirect_client_gone_then_counts(server):
         assert wait_until(lambda: b"id=%d " % target_id not in other.execute_command("CLIENT", "LIST"))
         other.set("k", "v")
         assert tracker.reply() == b">2\r\n" + bulk(b"tracking-redir-broken") + integer(target_id)
+
+
+def test_bcast_tracking_after_a_restart(server):
+    def bcast_client():
+        conn = RawConnection(server.host, server.port)
+        conn.call("HELLO", "3")
+        assert conn.call("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "user:") == b"+OK\r\n"
+        return conn
+
+    first = bcast_client()
+    server.store.set(0, "user:1", "a")  # from this thread: posted to the loop
+    assert first.reply() == b">2\r\n" + bulk(b"invalidate") + b"*1\r\n" + bulk(b"user:1")
+    server.restart()
+    assert first.closed()
+    first.close()
+    with bcast_client() as second, client(server) as writer:
+        writer.mset({"user:2": "b", "other": "c", "user:0": "d"})
+        assert second.reply() == (b">2\r\n" + bulk(b"invalidate") + b"*2\r\n" + bulk(b"user:0")
+                                  + bulk(b"user:2"))
+        assert writer.pubsub_numsub("x") == [(b"x", 0)]

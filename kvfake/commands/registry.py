@@ -24,6 +24,13 @@ KNOWN_FLAGS = frozenset(
     no_mandatory_keys protected no_async_loading no_multi movablekeys allow_busy""".split()
 )
 
+# Groups whose commands only read and write data: they never change the client's
+# session (db, protocol, MULTI, subscriptions, reply mode), so a connection may run
+# them without the dispatcher's per-command checks for those states.
+FAST_GROUPS = frozenset({"string", "bitmap", "generic", "hash", "list", "set", "sorted-set", "hyperloglog"})
+# ...except these, which may block without Redis's "blocking" flag (WAIT: noscript only)
+NOT_FAST = frozenset({"wait"})
+
 
 @frozen
 class CommandSpec:
@@ -38,6 +45,9 @@ class CommandSpec:
     step: int = 0
     group: str = ""
     subcommands: dict = field(factory=dict)  # b"setname" -> CommandSpec (containers only)
+    # may take the connection's fast lane (see kvfake.net.connection): a data
+    # command that never changes the client's state nor blocks
+    fast: bool = False
 
     @property
     def is_container(self) -> bool:
@@ -107,7 +117,9 @@ class CommandTable:
                 if key in top:
                     raise ValueError(f"command {spec.name!r} registered twice")
                 # a copy: subcommands are attached below, per table (groups may build several)
-                top[key] = evolve(spec, subcommands={})
+                fast = (spec.group in FAST_GROUPS and "blocking" not in spec.flags and spec.handler is not None
+                        and spec.name not in NOT_FAST)
+                top[key] = evolve(spec, subcommands={}, fast=fast)
         for spec in subs:
             container, _, sub = spec.name.partition("|")
             ckey = container.encode()

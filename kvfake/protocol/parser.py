@@ -93,6 +93,7 @@ class RequestParser:
         "_bulklen",
         "auth_required",
         "max_bulk_len",
+        "_pending",
     )
 
     def __init__(self, *, max_bulk_len: int = MAX_BULK_LEN) -> None:
@@ -106,6 +107,7 @@ class RequestParser:
         self._bulklen = -1
         self.auth_required = False
         self.max_bulk_len = max_bulk_len
+        self._pending: list = []  # parsed requests given back by unread()
 
     def feed(self, data: bytes) -> None:
         """Add bytes received from the peer."""
@@ -128,12 +130,64 @@ class RequestParser:
         self._chunks = []
         self._chunks_len = 0
 
+    def next_batch(self) -> list:
+        """Every complete, ordinary multibulk request at the front of the buffer.
+
+        A fast path for pipelines: one ``split`` over the buffer, then each
+        request's header tokens are looked up and its payload lengths compared.
+        It stops at the first request it is not sure of (inline, NUL bytes, a
+        payload holding CRLF, big lengths, unauthenticated limits...), which
+        :meth:`next_request` then parses by every rule.  May return ``[]``.
+        """
+        if self._pending:
+            batch, self._pending = self._pending, []
+            return batch
+        buf = self._buf
+        pos = self._pos
+        if self._argc_left or self.auth_required or self._chunks or len(buf) - pos > 1 << 20:
+            return []
+        if pos >= len(buf) or buf[pos] != 42:
+            return []
+        toks = (buf[pos:] if pos else buf).split(b"\r\n")
+        last = len(toks) - 1  # the unterminated tail
+        out = []
+        add = out.append
+        mget = _MBULK_HEADERS.get
+        bget = _BULK_HEADERS.get
+        i = 0
+        while i < last:
+            count = mget(toks[i])
+            if count is None:
+                break
+            j = i + 1 + 2 * count
+            if j > last:
+                break
+            args = toks[i + 2 : j : 2]
+            for header, arg in zip(toks[i + 1 : j : 2], args):
+                if bget(header) != len(arg):
+                    break
+            else:
+                add(args)
+                i = j
+                continue
+            break
+        if i:
+            self._pos = pos + sum(map(len, toks[:i])) + 2 * i
+        return out
+
+    def unread(self, requests: list) -> None:
+        """Give back parsed requests not run yet (they come out first next time)."""
+        if requests:
+            self._pending = list(requests) + self._pending
+
     def buffered(self) -> int:
         """Bytes received but not yet consumed by a complete request."""
         return len(self._buf) - self._pos + self._chunks_len
 
     def next_request(self) -> "list[bytes] | _NeedData":
         """Return the next complete request, or NEED_DATA; raise ProtocolError."""
+        if self._pending:
+            return self._pending.pop(0)
         buf = self._buf
         pos = self._pos
         n = len(buf)

@@ -28,6 +28,9 @@ KNOWN_FLAGS = frozenset(
 # session (db, protocol, MULTI, subscriptions, reply mode), so a connection may run
 # them without the dispatcher's per-command checks for those states.
 FAST_GROUPS = frozenset({"string", "bitmap", "generic", "hash", "list", "set", "sorted-set", "hyperloglog"})
+# ... and these of other groups (PING's subscribed-mode form needs a subscription,
+# which a fast-lane client does not have)
+FAST_COMMANDS = frozenset({"ping", "echo", "dbsize", "time"})
 # ...except these, which may block without Redis's "blocking" flag (WAIT: noscript only)
 NOT_FAST = frozenset({"wait"})
 

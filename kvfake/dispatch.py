@@ -6,7 +6,8 @@ other exception is a kvfake bug: it is logged on ``logging.getLogger("kvfake")``
 recorded in ``Dispatcher.internal_errors`` (so tests can assert there were
 none) and answered with ``-ERR internal error in '<cmd>': <exception>``.
 
-Order of checks (Redis 7.0 processCommand): unknown command, unknown
+Order of checks (Redis 7.0 processCommand): unknown command (``POST`` and
+``Host:`` close the client instead: commands.instance.security_warning), unknown
 subcommand, arity, then NOAUTH; everything else is the handler's job, at
 execution time.  Then, only for a client in MULTI or MONITOR mode or while
 CLIENT PAUSE is in force (one test on the hot path): "not allowed inside a
@@ -157,10 +158,7 @@ class Dispatcher:
             self.count_error(text, args, spec if handled else None)
         except Exception as exc:  # a kvfake bug: report, never kill the loop
             name = args[0].decode("latin-1", "replace").lower()
-            log.exception("internal error while running %r", args[:8])
-            self.internal_errors.append((args, traceback.format_exc()))
-            reply = ErrorReply(f"ERR internal error in '{name}': {type(exc).__name__}: {exc}")
-            self.count_error(reply.text, args, spec if handled else None)
+            reply = self._internal_error(exc, name, args, spec if handled else None)
         if handled and self.monitors and monitor.shown(spec):
             self.feed_monitors(ctx, args)
         if self.observers:
@@ -210,15 +208,22 @@ class Dispatcher:
             reply = ErrorReply(exc.text)
             self.count_error(exc.text, args, spec)
         except Exception as exc:  # a kvfake bug: report, never kill the loop
-            log.exception("internal error while running %r", args[:8])
-            self.internal_errors.append((args, traceback.format_exc()))
-            reply = ErrorReply(f"ERR internal error in '{spec.name}': {type(exc).__name__}: {exc}")
-            self.count_error(reply.text, args, spec)
+            reply = self._internal_error(exc, spec.name, args, spec)
         if self.observers:
             for observer in self.observers:
                 observer(ctx, args, reply)
         if store.ready_keys:
             self.blocking.serve_ready()
+        return reply
+
+    def _internal_error(self, exc: Exception, name: str, args: list, spec) -> ErrorReply:
+        """A handler raised something it should not (a kvfake bug): log it, keep the
+        traceback for ``Server.errors`` and the test that caused it, and answer the
+        client with an error naming it; the loop carries on."""
+        log.exception("internal error while running %r", args[:8])
+        self.internal_errors.append((args, traceback.format_exc()))
+        reply = ErrorReply(f"ERR internal error in '{name}': {type(exc).__name__}: {exc}")
+        self.count_error(reply.text, args, spec)
         return reply
 
     def _before_run(self, session, spec, args: list):
@@ -250,10 +255,7 @@ class Dispatcher:
             reply = ErrorReply(exc.text)
             self.count_error(exc.text, args, spec)
         except Exception as exc:  # a kvfake bug: report, never kill the loop
-            log.exception("internal error while running %r inside EXEC", args[:8])
-            self.internal_errors.append((args, traceback.format_exc()))
-            reply = ErrorReply(f"ERR internal error in '{spec.name}': {type(exc).__name__}: {exc}")
-            self.count_error(reply.text, args, spec)
+            reply = self._internal_error(exc, spec.name, args, spec)
         if ctx.extra and pubsub.OWN_FRAMES in ctx.extra:
             reply = pubsub.own_frames(ctx, reply)  # its pushes go inside EXEC's reply (redis 7.0)
         if self.monitors and monitor.shown(spec):

@@ -8,6 +8,7 @@ Fixtures:
   cleared, fault rules removed, CONFIG SET changes undone), then seeded with the
   configured data and the test's ``kvfake_data`` markers.  An internal error
   raised inside the server while the test ran fails the test with its traceback.
+  A server an earlier test stopped (a client's SHUTDOWN) is started again on its port.
 - ``kvfake_url``: ``redis://...`` for it (with the password when one is set).
 - ``kvfake_redis`` / ``kvfake_redis_async``: a redis-py client (``redis.Redis``
   / ``redis.asyncio.Redis``) named ``kvfake_redis`` / ``kvfake_redis_async``,
@@ -29,7 +30,8 @@ Real server: ``--kvfake-real-url=redis://...`` (or ``KVFAKE_REAL_URL``, or ini
 :class:`kvfake.RealServer` for that URL instead.  It is flushed before each test
 only when the host is loopback or ``--kvfake-real-flush`` (ini
 ``kvfake_real_flush``) says so; kvfake-only powers (clock, journal, faults,
-store...) skip the test that uses them, and kvfake-only settings are ignored.
+store...) skip the test that uses them, and kvfake-only settings are ignored
+(``kvfake_server_factory`` skips a test that asks it for them or for a second server).
 
 Imports: kvfake's public API only, and lazily (pytest imports this module at
 startup in every project where kvfake is installed).
@@ -324,6 +326,9 @@ def kvfake_server(kvfake_session_server, request):
     ...     kvfake_server.clock.advance(11)
     ...     assert kvfake_redis.get("k") is None
     """
+    if not getattr(kvfake_session_server, "is_real", False) and not kvfake_session_server.running:
+        # an earlier test stopped it (a client's SHUTDOWN, server.stop()): back on the same port
+        kvfake_session_server.start()
     prepare(kvfake_session_server, request)
     yield kvfake_session_server
 
@@ -414,16 +419,36 @@ def _close_async_client(client, server) -> None:
             traceback.print_exc()
 
 
+#: factory settings a real server (--kvfake-real-url) honours: seeding goes through commands
+REAL_FACTORY_SETTINGS = frozenset({"data"})
+
+
+def _check_real_factory(overrides: dict, made: list, request) -> None:
+    """In real-url mode the factory can only hand back the one real server: skip the test that
+    asks it for kvfake-only settings or for a second server, saying why."""
+    unsupported = sorted(set(overrides) - REAL_FACTORY_SETTINGS)
+    if unsupported:
+        pytest.skip(f"kvfake_server_factory({', '.join(unsupported)}=...) needs kvfake: a real server "
+                    f"(--kvfake-real-url) cannot honour {', '.join(unsupported)}")
+    if made or "kvfake_session_server" in request.fixturenames:
+        pytest.skip("kvfake_server_factory: a second server needs kvfake; --kvfake-real-url gives a test "
+                    "only the one real server")
+
+
 @pytest.fixture
-def kvfake_server_factory(pytestconfig):
+def kvfake_server_factory(pytestconfig, request):
     """``kvfake_server_factory(**settings)``: another running server for this test, stopped after it.
 
     Settings are those of :data:`SETTINGS` (factory > command line > ini), e.g.
-    ``kvfake_server_factory(requirepass="s3cret", databases=4, frozen=True)``.
+    ``kvfake_server_factory(requirepass="s3cret", databases=4, frozen=True)``.  With
+    ``--kvfake-real-url`` it gives the real server once per test (``data`` is honoured) and skips
+    the test that asks for other settings or for a second server.
     """
     made = []
 
     def make(**overrides):
+        if real_url(pytestconfig):
+            _check_real_factory(overrides, made, request)
         server = start_server(pytestconfig, resolve_settings(pytestconfig, overrides))
         made.append(server)
         prepare(server)

@@ -31,7 +31,7 @@ FAST_GROUPS = frozenset({"string", "bitmap", "generic", "hash", "list", "set", "
 # ... and these of other groups (PING's subscribed-mode form needs a subscription,
 # which a fast-lane client does not have)
 FAST_COMMANDS = frozenset({"ping", "echo", "dbsize", "time"})
-# ...except these, which may block without Redis's "blocking" flag (WAIT: noscript only)
+# never fast, whatever their group: they may block without Redis's "blocking" flag (WAIT: noscript only)
 NOT_FAST = frozenset({"wait"})
 
 
@@ -120,8 +120,12 @@ class CommandTable:
                 if key in top:
                     raise ValueError(f"command {spec.name!r} registered twice")
                 # a copy: subcommands are attached below, per table (groups may build several)
-                fast = (spec.group in FAST_GROUPS and "blocking" not in spec.flags and spec.handler is not None
-                        and spec.name not in NOT_FAST)
+                fast = (
+                    (spec.group in FAST_GROUPS or spec.name in FAST_COMMANDS)
+                    and "blocking" not in spec.flags
+                    and spec.handler is not None
+                    and spec.name not in NOT_FAST
+                )
                 top[key] = evolve(spec, subcommands={}, fast=fast)
         for spec in subs:
             container, _, sub = spec.name.partition("|")

@@ -20,6 +20,17 @@ from pathlib import Path
 from kvfake.conformance import corpus, runner
 
 
+def _seconds(text: str) -> float:
+    """``--timeout``: a positive, finite number of seconds (argparse reports anything else)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
+
+
 def add_parser(sub) -> argparse.ArgumentParser:
     """Register the ``conform`` subcommand on ``sub`` (an argparse subparsers object)."""
     p = sub.add_parser(
@@ -33,7 +44,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--resp", type=int, choices=(2, 3), default=None, help="only cases of this protocol")
     p.add_argument("--case", default=None, metavar="GLOB", help="only cases whose name matches GLOB")
     p.add_argument("--json", default=None, metavar="FILE", help="also write the full report as JSON")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds per case (default 10)")
+    p.add_argument("--timeout", type=_seconds, default=10.0, help="seconds per case (default 10)")
     p.add_argument("--yes-flush", action="store_true", help="allow FLUSHALL on a server that holds data")
     p.add_argument("--record", action="store_true",
                    help="re-record the expected replies from this server (a real redis-server, never kvfake)")

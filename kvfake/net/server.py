@@ -5,6 +5,8 @@ use" is raised where the user called it and the port is final), starts the loop
 thread and returns once the loop is running.  ``stop()`` asks the loop to end
 through its wake-up socket, joins the thread, and closes every client, the
 listener and the wake-up pair; it is idempotent.  Works as a context manager.
+``stop_soon()`` (a client's SHUTDOWN) stops from inside the loop: ``stop()`` runs on a
+thread of its own, and ``start()`` waits for it before starting again.
 
 Test powers (for the pytest plugin and direct use): ``clock`` (a ManualClock
 following real time unless told otherwise), ``journal`` (every command

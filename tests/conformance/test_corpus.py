@@ -182,6 +182,35 @@ def test_list_groups():
     assert rows[-1][:3] == ["total", str(len(CASES)), "cases,"]
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "nan"])
+def test_timeout_must_be_a_positive_number(value):
+    proc = conform(f"--timeout={value}", "--list")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.rstrip().splitlines()[-1].startswith("kvfake conform: error: argument --timeout: ")
+
+
+def _case(*argvs: tuple, normalize: tuple = (), replies=None) -> Case:
+    replies = replies or [b"+OK\r\n"] * len(argvs)
+    steps = tuple(Step(tuple(a.encode() for a in argv), r) for argv, r in zip(argvs, replies))
+    return Case(name="c", group="g", resp=2, steps=steps, normalize=normalize, redis_version="7.0.15")
+
+
+def test_commands_of_counts_only_real_subcommands():
+    case = _case(("SET", "k", "v"), ("CONFIG", "GET", "x"), ("config", "nosuch"), ("OBJECT", "ENCODING", "k"),
+                 ("CLIENT",), ("PING", "x"))
+    assert corpus.commands_of([case]) == {"set", "config", "config|get", "object", "object|encoding", "client",
+                                          "ping"}
+
+
+def test_rerecording_keeps_replies_equal_after_normalisation():
+    time = b"*2\r\n$10\r\n1700000000\r\n$6\r\n123456\r\n"
+    later = b"*2\r\n$10\r\n1800000000\r\n$1\r\n7\r\n"
+    case = _case(("TIME",), ("PING",), normalize=("time",), replies=[time, b"+PONG\r\n"])
+    assert case.recorded([later, b"+PONG\r\n"], "7.0.15") == case  # nothing really changed
+    changed = case.recorded([later, b"-ERR changed\r\n"], "7.0.15")
+    assert [s.reply for s in changed.steps] == [later, b"-ERR changed\r\n"]
+
+
 # -- a server that drops or hangs: the run goes on ------------------------------------------------------
 
 STRINGS2 = [c for c in CASES if c.group == "strings" and c.resp == 2]

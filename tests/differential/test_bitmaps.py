@@ -167,6 +167,15 @@ SCRIPTS = {
         ["BITCOUNT", "k", "0", "99999999999999999999"],
         ["BITCOUNT"],
     ],
+    # found by tests/fuzz: an empty negative range is answered before the unit is read
+    "bitcount-empty-negative-range-before-unit": [
+        ["SETBIT", "k", "0", "1"],
+        ["BITCOUNT", "k", "-5", "-100", "WORD"],
+        ["BITCOUNT", "k", "-1", "-2", "bit"],
+        ["BITCOUNT", "k", "-5", "-1", "WORD"],
+        ["BITCOUNT", "k", "5", "1", "WORD"],
+        ["BITCOUNT", "k", "-1", "-5", "BYTE", "x"],
+    ],
     "bitcount-wrongtype": [
         ["LPUSH", "l", "a"],
         ["BITCOUNT", "l"],

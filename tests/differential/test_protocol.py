@@ -195,3 +195,35 @@ AUTH_CASES = {
 @pytest.mark.parametrize("chunks,replies,closed", AUTH_CASES.values(), ids=AUTH_CASES.keys())
 def test_protocol_unauthenticated_limits(auth_pair, chunks, replies, closed):
     assert auth_pair.check_raw(chunks, setup=False) == (replies, closed)
+
+
+# -- the security guard: an HTTP request (POST / Host:) drops the client --------------------------------
+# redis 7.0 processCommand (securityWarningCommand): a command named POST or Host: (any case, inline or
+# multibulk) closes the connection at once, before the NOAUTH and MULTI checks, without a reply; replies
+# to earlier requests of the same read are lost too (the client is freed before they are written).
+SECURITY_CASES = {
+    "post-inline": ([b"POST / HTTP/1.1\r\n"], [], True),
+    "post-lower-case-alone": ([b"post\r\n"], [], True),
+    "host-header": ([b"Host: example.com\r\n"], [], True),
+    "host-upper-case-multibulk": ([command("HOST:", "x")], [], True),
+    "post-multibulk": ([command("POST")], [], True),
+    "post-quoted-inline": ([b'"POST" x\r\n'], [], True),
+    "http-request-drops-earlier-replies": ([b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"], [], True),
+    "pipelined-ping-reply-lost": ([PING + b"POST /\r\n" + PING], [], True),
+    "ping-answered-in-an-earlier-write": ([PING, b"POST /\r\n"], [PONG], True),
+    "in-multi": ([command("MULTI") + command("POST")], [], True),
+    "host-without-colon-is-unknown": ([b"Host x\r\n" + PING],
+                                      [error("ERR unknown command 'Host', with args beginning with: 'x' "), PONG],
+                                      False),
+    "postx-is-unknown": ([command("POSTX") + PING],
+                         [error("ERR unknown command 'POSTX', with args beginning with: "), PONG], False),
+}
+
+
+@pytest.mark.parametrize("chunks,replies,closed", SECURITY_CASES.values(), ids=SECURITY_CASES.keys())
+def test_security_guard(pair, chunks, replies, closed):
+    assert pair.check_raw(chunks, pause=0.05) == (replies, closed)
+
+
+def test_security_guard_comes_before_noauth(auth_pair):
+    assert auth_pair.check_raw([PING + b"POST / HTTP/1.1\r\n"], setup=False) == ([], True)

@@ -395,6 +395,40 @@ def test_xdist_workers_each_get_a_server(pytester):
     assert ports["gw0"] != ports["gw1"]  # ...each on its own port
 
 
+def test_session_server_comes_back_after_a_shutdown(pytester, no_leaks):
+    pytester.makepyfile(
+        """
+        import threading
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        PORTS = []
+
+        def test_a_client_shuts_it_down(kvfake_server):
+            PORTS.append(kvfake_server.port)
+            with redis.Redis(port=kvfake_server.port, retry=Retry(NoBackoff(), 0)) as r:
+                r.set("k", "v")
+                assert r.shutdown(nosave=True) is None  # the connection closed: no reply
+            assert not kvfake_server.running
+
+        def test_b_gets_it_back_on_the_same_port(kvfake_server, kvfake_redis):
+            assert kvfake_server.running and kvfake_server.port == PORTS[0]
+            assert kvfake_redis.ping() and kvfake_redis.dbsize() == 0
+            assert kvfake_server.errors == []
+
+        def test_c_stops_it_by_hand(kvfake_server):
+            kvfake_server.stop()
+
+        def test_d_gets_it_back_again(kvfake_server, kvfake_redis):
+            assert kvfake_server.port == PORTS[0] and kvfake_redis.ping()
+            loops = [t for t in threading.enumerate() if t.name.startswith(f"kvfake-{PORTS[0]}")]
+            assert len(loops) == 1  # the one loop thread: the old ones and the stopper are gone
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
+
+
 # -- real server switch ------------------------------------------------------------------
 
 
@@ -424,8 +458,19 @@ REAL_SUITE = """
         assert kvfake_redis.hgetall("seeded") == {b"f": b"v"}
         kvfake_server.assert_data({"seeded": {"f": "v"}, "z": {"type": "zset", "value": {"m": 1}}})
 
-    def test_factory_points_at_the_real_server_too(kvfake_server_factory, kvfake_server):
-        assert kvfake_server_factory(databases=2).url == kvfake_server.url
+    def test_factory_gives_the_real_server_once(kvfake_server_factory):
+        server = kvfake_server_factory(data={"seeded": "yes"})
+        assert server.is_real and server.dump(0) == {"seeded": {"type": "string", "value": "yes", "ttl": None}}
+
+    def test_factory_skips_kvfake_only_settings(kvfake_server_factory):
+        kvfake_server_factory(databases=2, seed=1)
+
+    def test_factory_skips_a_second_server(kvfake_server_factory):
+        kvfake_server_factory()
+        kvfake_server_factory()
+
+    def test_factory_beside_kvfake_server_is_a_second_server(kvfake_server_factory, kvfake_redis):
+        kvfake_server_factory()
 """
 
 
@@ -441,10 +486,14 @@ def test_real_url_switch(pytester, monkeypatch, real_redis, no_leaks, how):
     else:
         pytester.makeini(f"[pytest]\nkvfake_real_url = {real_redis.url}\n")
     result = pytester.runpytest(*args)
-    result.assert_outcomes(passed=4, skipped=1)
-    result.stdout.fnmatch_lines(
-        ["*SKIPPED*kvfake_server.clock needs kvfake; not available against a real server (--kvfake-real-url)*"]
-    )
+    result.assert_outcomes(passed=4, skipped=4)
+    result.stdout.fnmatch_lines_random([
+        "*SKIPPED*kvfake_server.clock needs kvfake; not available against a real server (--kvfake-real-url)*",
+        "*SKIPPED*kvfake_server_factory(databases, seed=...) needs kvfake: a real server (--kvfake-real-url) "
+        "cannot honour databases, seed*",
+        "*SKIPPED*kvfake_server_factory: a second server needs kvfake; --kvfake-real-url gives a test only the one "
+        "real server*",
+    ])
 
 
 @pytest.mark.redis_server

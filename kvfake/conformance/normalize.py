@@ -31,6 +31,9 @@ info            INFO                                       every value -> ``*`` 
 random          RANDOMKEY SPOP SRANDMEMBER HRANDFIELD      every bulk string and double in the reply ->
                 ZRANDMEMBER                                ``$?``/``,?`` (the count, nesting, nulls and
                                                            errors are still compared)
+latency-        LATENCY|HISTOGRAM                          each command's ``calls`` count -> ``:N`` and its
+histogram                                                  ``histogram_usec`` buckets -> ``<buckets>`` (the
+                                                           command names and field names are compared)
 ==============  =========================================  ==============================================
 
 tests/differential/conftest.py uses the same ``NORMALISERS`` (``pair.check(..., normalize="sort-pairs")``).
@@ -221,6 +224,18 @@ def shape(raw: bytes) -> bytes:
     return raw
 
 
+# -- LATENCY HISTOGRAM ---------------------------------------------------------------------------
+
+_CALLS = re.compile(rb"(\$5\r\ncalls\r\n):[0-9]+\r\n")
+_BUCKETS = re.compile(rb"(\$14\r\nhistogram_usec\r\n)[*%][0-9]+\r\n(?::[0-9]+\r\n)+")
+
+
+def latency_histogram(raw: bytes) -> bytes:
+    """Each command's call count and latency buckets (process history and timing) blanked."""
+    raw = _CALLS.sub(rb"\1:N\r\n", raw)
+    return _BUCKETS.sub(rb"\1<buckets>\r\n", raw)
+
+
 def _rules() -> "list[Normaliser]":
     def rule(name: str, commands: Iterable[str], fn: Callable[[bytes], bytes]) -> Normaliser:
         return Normaliser(name, frozenset(commands), _guard(fn))
@@ -235,6 +250,7 @@ def _rules() -> "list[Normaliser]":
         rule("client-ids", ["HELLO", "CLIENT|ID", "CLIENT|INFO", "CLIENT|LIST", "EXEC"], client_ids),
         rule("info", ["INFO"], info_reply),
         rule("random", "RANDOMKEY SPOP SRANDMEMBER HRANDFIELD ZRANDMEMBER".split(), shape),
+        rule("latency-histogram", ["LATENCY|HISTOGRAM"], latency_histogram),
     ]
 
 

@@ -352,6 +352,11 @@ RULES = [
     ("random", [b"ZRANDMEMBER", b"z", b"1", b"WITHSCORES"], b"*1\r\n*2\r\n$1\r\na\r\n,1.5\r\n",
      b"*1\r\n*2\r\n$?\r\n,?\r\n"),
     ("random", [b"RANDOMKEY"], b"$-1\r\n", b"$-1\r\n"),
+    ("latency-histogram", [b"LATENCY", b"HISTOGRAM"],
+     b"%1\r\n$3\r\nget\r\n%2\r\n$5\r\ncalls\r\n:3\r\n$14\r\nhistogram_usec\r\n%2\r\n:1\r\n:2\r\n:4\r\n:3\r\n",
+     b"%1\r\n$3\r\nget\r\n%2\r\n$5\r\ncalls\r\n:N\r\n$14\r\nhistogram_usec\r\n<buckets>\r\n"),
+    ("latency-histogram", [b"LATENCY", b"HISTOGRAM", b"x"], b"*0\r\n", b"*0\r\n"),
+    ("latency-histogram", [b"LATENCY", b"LATEST"], b"*1\r\n:3\r\n", b"*1\r\n:3\r\n"),
 ]
 
 

@@ -313,3 +313,88 @@ def test_pubsub_three_subscribers_in_subscription_order(multi):
         ("c", ["PUBLISH", "c", "fewer"], {"c": 1, "a": 1, "b": 1}),
         ("c", ["PUBSUB", "NUMSUB", "c"]),
     ], conns="abc", name="three-subscribers")
+
+
+# -- one connection: scripts for the pair fixture (and tools/build_corpus.py, which records them) -------
+# Every script runs in RESP2 and RESP3.  The harness reads one reply per command: a command that
+# answers several frames (SUBSCRIBE a b, a RESP3 PUBLISH to a channel the client itself listens to:
+# the message push first, then the count) leaves the rest to be read by the next steps, so from there
+# on each step shows the frame one or more earlier; the byte stream is deterministic either way.
+# PUBSUB CHANNELS / SHARDCHANNELS list in dict order: each one here matches at most one channel.
+
+ONE_CONNECTION = {
+    "subscribe-confirmations": [
+        ["SUBSCRIBE", "c1"], ["SUBSCRIBE", "c1"], ["PSUBSCRIBE", "p*"], ["PSUBSCRIBE", "p*"],
+        ["SSUBSCRIBE", "s1"], ["SSUBSCRIBE", "s1"], ["subscribe", "c2"],
+        ["UNSUBSCRIBE", "c1"], ["UNSUBSCRIBE", "nosuch"], ["PUNSUBSCRIBE", "nosuch*"], ["PUNSUBSCRIBE", "p*"],
+        ["SUNSUBSCRIBE", "nosuch"], ["SUNSUBSCRIBE", "s1"], ["UNSUBSCRIBE"], ["UNSUBSCRIBE"], ["PUNSUBSCRIBE"],
+        ["SUNSUBSCRIBE"], ["PING"],
+    ],
+    "unsubscribe-without-arguments-one-each": [
+        ["SUBSCRIBE", "c"], ["PSUBSCRIBE", "p?"], ["SSUBSCRIBE", "s"],
+        ["SUNSUBSCRIBE"], ["PUNSUBSCRIBE"], ["UNSUBSCRIBE"], ["GET", "k"],
+    ],
+    "unsubscribe-when-not-subscribed": [
+        ["UNSUBSCRIBE"], ["PUNSUBSCRIBE"], ["SUNSUBSCRIBE"], ["UNSUBSCRIBE", "c"], ["PUNSUBSCRIBE", "p*"],
+        ["SUNSUBSCRIBE", "s"], ["GET", "k"],
+    ],
+    "ping-while-subscribed": [
+        ["SUBSCRIBE", "c"], ["PING"], ["PING", "hello"], ["PING", ""], ["PING", "a", "b"], ["ping"],
+        ["UNSUBSCRIBE", "c"], ["PING"], ["PING", "hello"],
+    ],
+    "ping-while-shard-subscribed": [
+        ["SSUBSCRIBE", "s"], ["PING"], ["PING", "x"], ["GET", "k"], ["SUNSUBSCRIBE", "s"], ["PING"],
+    ],
+    "commands-while-subscribed": [
+        ["PSUBSCRIBE", "p*"], ["SET", "k", "v"], ["GET", "k"], ["GET"], ["NOSUCHCOMMAND", "x"],
+        ["PUBSUB", "NUMPAT"], ["CLIENT", "TRACKING", "ON"], ["CLIENT", "GETREDIR"], ["LATENCY", "RESET"],
+        ["MULTI"], ["ECHO", "x"], ["SPUBLISH", "s", "m"], ["HELLO", "3"], ["PUNSUBSCRIBE", "p*"],
+        ["GET", "k"], ["RESET"], ["GET", "k"],
+    ],
+    "publish-and-spublish-without-subscribers": [
+        ["PUBLISH", "nobody", "x"], ["SPUBLISH", "nobody", "x"], ["PUBLISH", "", ""],
+        ["PUBLISH", b"bin\x00\xff", b"\r\n"], ["publish", "c", "m"], ["SPUBLISH", "s", ""],
+    ],
+    "publish-to-itself": [
+        ["SUBSCRIBE", "me"], ["PUBLISH", "me", "hello"], ["PING"], ["PING", "after"], ["UNSUBSCRIBE", "me"],
+        ["PUBLISH", "me", "nobody"], ["PING"],
+    ],
+    "publish-to-itself-channel-then-pattern": [
+        ["PSUBSCRIBE", "m*"], ["SUBSCRIBE", "me"], ["PUBLISH", "me", "x"], ["PUBLISH", "mo", "y"],
+        ["PING", "1"], ["PING", "2"], ["PING", "3"], ["PING", "4"],
+    ],
+    "spublish-to-itself": [
+        ["SSUBSCRIBE", "s"], ["PSUBSCRIBE", "s*"], ["SPUBLISH", "s", "x"], ["PING", "1"], ["PING", "2"],
+    ],
+    "several-channels-per-command": [
+        ["SUBSCRIBE", "a", "b", "a"], ["UNSUBSCRIBE", "b", "nosuch", "a"], ["PSUBSCRIBE", "x*", "y*"],
+        ["PUNSUBSCRIBE", "y*", "x*"], ["SSUBSCRIBE", "s", "t"], ["SUNSUBSCRIBE", "t", "s"],
+        *[["PING", str(i)] for i in range(8)],
+    ],
+    "pubsub-own-subscriptions": [
+        ["SUBSCRIBE", "news"], ["PSUBSCRIBE", "n*"], ["SSUBSCRIBE", "shard"],
+        ["PUBSUB", "CHANNELS"], ["PUBSUB", "CHANNELS", "n*"], ["PUBSUB", "channels", "x*"],
+        ["PUBSUB", "NUMSUB", "news", "nope", "news"], ["PUBSUB", "NUMSUB"], ["PUBSUB", "NUMPAT"],
+        ["PUBSUB", "SHARDCHANNELS"], ["PUBSUB", "SHARDCHANNELS", "sh*"], ["PUBSUB", "SHARDCHANNELS", "x*"],
+        ["PUBSUB", "SHARDNUMSUB", "shard", "news"], ["PUBSUB", "SHARDNUMSUB"], ["PUBSUB", "HELP"],
+        ["UNSUBSCRIBE", "news"], ["PUNSUBSCRIBE", "n*"], ["SUNSUBSCRIBE", "shard"],
+        ["PUBSUB", "CHANNELS"], ["PUBSUB", "NUMSUB", "news"], ["PUBSUB", "NUMPAT"], ["PUBSUB", "SHARDCHANNELS"],
+        ["PUBSUB", "SHARDNUMSUB", "shard"],
+    ],
+    "pubsub-introspection-unsubscribed": [
+        ["PUBSUB", "CHANNELS"], ["PUBSUB", "CHANNELS", "*"], ["PUBSUB", "NUMSUB", "a", "b"], ["PUBSUB", "NUMPAT"],
+        ["PUBSUB", "SHARDCHANNELS"], ["PUBSUB", "SHARDNUMSUB", "a"], ["PUBSUB", "HELP"], ["pubsub", "help"],
+    ],
+    "errors": [
+        ["PUBSUB"], ["PUBSUB", "NOPE"], ["PUBSUB", "CHANNELS", "a", "b"], ["PUBSUB", "SHARDCHANNELS", "a", "b"],
+        ["PUBSUB", "NUMPAT", "x"], ["PUBSUB", "HELP", "x"], ["PUBLISH"], ["PUBLISH", "c"],
+        ["PUBLISH", "c", "m", "extra"], ["SPUBLISH"], ["SPUBLISH", "c"], ["SPUBLISH", "c", "m", "extra"],
+        ["SUBSCRIBE"], ["PSUBSCRIBE"], ["SSUBSCRIBE"], ["PING"],
+    ],
+}
+
+
+@pytest.mark.parametrize("resp", [2, 3], ids=["resp2", "resp3"])
+@pytest.mark.parametrize("name", ONE_CONNECTION)
+def test_pubsub_one_connection(pair, name, resp):
+    pair.check(ONE_CONNECTION[name], resp=resp, name=name)

@@ -297,3 +297,63 @@ ERRORS = [
 @pytest.mark.parametrize("resp", [2, 3])
 def test_tracking_options_and_errors(multi, resp):
     multi.check(ERRORS, resp={"a": resp}, name="errors")
+
+
+# -- one connection: scripts for the pair fixture (and tools/build_corpus.py, which records them) -------
+# Run in RESP2 (invalidations need a redirect there: none arrive) and RESP3 (a write to a key the
+# client itself read sends the invalidate push after the write's reply; the harness reads one reply
+# per command, so the step after such a write shows that push).  No REDIRECT to a live client: ids differ.
+
+ONE_CONNECTION = {
+    "tracking-off-introspection": [
+        ["CLIENT", "TRACKINGINFO"], ["CLIENT", "GETREDIR"], ["CLIENT", "CACHING", "YES"],
+        ["CLIENT", "CACHING", "NO"], ["CLIENT", "TRACKING", "OFF"], ["CLIENT", "TRACKING", "off", "BCAST"],
+        ["CLIENT", "TRACKINGINFO"],
+    ],
+    "tracking-on-and-own-writes": [
+        ["CLIENT", "TRACKING", "ON"], ["CLIENT", "TRACKINGINFO"], ["CLIENT", "GETREDIR"], ["GET", "k"],
+        ["SET", "k", "1"], ["PING"], ["MGET", "a", "b"], ["MSET", "b", "1", "a", "2"], ["PING", "1"], ["PING", "2"],
+        ["CLIENT", "TRACKING", "OFF"], ["CLIENT", "TRACKINGINFO"], ["CLIENT", "GETREDIR"],
+    ],
+    "noloop-own-writes": [
+        ["CLIENT", "TRACKING", "ON", "NOLOOP"], ["GET", "k"], ["SET", "k", "1"], ["CLIENT", "TRACKINGINFO"],
+    ],
+    "optin-caching": [
+        ["CLIENT", "TRACKING", "ON", "OPTIN"], ["CLIENT", "CACHING", "NO"], ["CLIENT", "TRACKINGINFO"],
+        ["CLIENT", "CACHING", "YES"], ["CLIENT", "TRACKINGINFO"], ["GET", "k"], ["CLIENT", "TRACKINGINFO"],
+        ["CLIENT", "CACHING", "yes"], ["CLIENT", "TRACKING", "ON", "OPTOUT"], ["CLIENT", "TRACKING", "ON", "BCAST"],
+        ["CLIENT", "TRACKING", "ON", "OPTIN", "NOLOOP"], ["CLIENT", "TRACKINGINFO"],
+    ],
+    "optout-caching": [
+        ["CLIENT", "TRACKING", "ON", "OPTOUT", "NOLOOP"], ["CLIENT", "CACHING", "YES"], ["CLIENT", "CACHING", "NO"],
+        ["CLIENT", "TRACKINGINFO"], ["GET", "k"], ["CLIENT", "TRACKINGINFO"], ["CLIENT", "TRACKING", "OFF"],
+        ["CLIENT", "CACHING", "NO"],
+    ],
+    "bcast-prefixes": [
+        ["client", "tracking", "on", "bcast", "prefix", "b", "prefix", "a", "noloop"], ["CLIENT", "TRACKINGINFO"],
+        ["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "c"], ["CLIENT", "TRACKINGINFO"],
+        ["CLIENT", "TRACKING", "ON"], ["CLIENT", "TRACKING", "OFF"], ["CLIENT", "TRACKING", "ON", "BCAST"],
+        ["CLIENT", "TRACKINGINFO"], ["CLIENT", "CACHING", "YES"],
+    ],
+    "errors": [
+        ["CLIENT", "TRACKING"], ["CLIENT", "TRACKING", "MAYBE"], ["CLIENT", "TRACKING", "ON", "NOPE"],
+        ["CLIENT", "TRACKING", "ON", "REDIRECT"], ["CLIENT", "TRACKING", "ON", "REDIRECT", "x"],
+        ["CLIENT", "TRACKING", "ON", "REDIRECT", "999999999"], ["CLIENT", "TRACKING", "ON", "REDIRECT", "0"],
+        ["CLIENT", "TRACKING", "ON", "REDIRECT", "-1"], ["CLIENT", "TRACKING", "ON", "PREFIX"],
+        ["CLIENT", "TRACKING", "ON", "PREFIX", "a"], ["CLIENT", "TRACKING", "ON", "OPTIN", "OPTOUT"],
+        ["CLIENT", "TRACKING", "ON", "BCAST", "OPTIN"], ["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "a", "PREFIX", "ab"],
+        ["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "ab", "PREFIX", "a"],
+        ["CLIENT", "CACHING"], ["CLIENT", "CACHING", "maybe"], ["CLIENT", "CACHING", "YES", "NO"],
+        ["CLIENT", "GETREDIR", "x"], ["CLIENT", "TRACKINGINFO", "x"], ["CLIENT", "TRACKINGINFO"],
+    ],
+    "tracking-while-subscribed": [
+        ["SUBSCRIBE", "__redis__:invalidate"], ["CLIENT", "TRACKING", "ON"], ["CLIENT", "TRACKINGINFO"],
+        ["CLIENT", "GETREDIR"], ["CLIENT", "CACHING", "YES"], ["UNSUBSCRIBE"], ["CLIENT", "TRACKINGINFO"],
+    ],
+}
+
+
+@pytest.mark.parametrize("resp", [2, 3], ids=["resp2", "resp3"])
+@pytest.mark.parametrize("name", ONE_CONNECTION)
+def test_tracking_one_connection(pair, name, resp):
+    pair.check(ONE_CONNECTION[name], resp=resp, name=name)

@@ -55,8 +55,8 @@ HEADER_VALUES = (b"2147483648", b"2147483647", b"536870912", b"536870913", b"-1"
                  b"1 ", b" 1", b"01", b"+1", b"99999999999999999999", b"9223372036854775808", b"3", b"1000")
 
 
-def _inline(argv) -> "bytes | None":
-    """The argv as an inline line, quoting where needed; None when it cannot be written inline."""
+def _inline(argv) -> bytes:
+    """The argv as an inline line; an argument that needs it is double-quoted with \\xHH escapes."""
     words = []
     for a in argv:
         if a and all(33 <= c < 127 and c not in b"\"'\\" for c in a):

@@ -29,6 +29,7 @@ import re
 
 from kvfake.commands.args import INT64_MAX, parse_int
 from kvfake.commands.context import Context
+from kvfake.commands.strings import proto_max_bulk_len
 from kvfake.commands.registry import CommandGroup
 from kvfake.errors import SYNTAX_ERROR, CommandError
 from kvfake.store.values import RawString
@@ -47,7 +48,6 @@ BITFIELD_BAD_TYPE = (
 BITFIELD_BAD_OVERFLOW = "ERR Invalid OVERFLOW type specified"
 BITFIELD_RO_ONLY_GET = "ERR BITFIELD_RO only supports the GET subcommand"
 
-PROTO_MAX_BULK_LEN = 512 * 1024 * 1024  # the default, when the config cannot say
 
 _U64 = (1 << 64) - 1
 _CHUNK = 1 << 20  # BITCOUNT: bytes per int.from_bytes
@@ -68,15 +68,6 @@ def _cstr_upper(arg: bytes) -> bytes:
     return (arg if nul < 0 else arg[:nul]).upper()
 
 
-def _max_bulk_len(ctx: Context) -> int:
-    dispatcher = ctx.dispatcher
-    if dispatcher is None:
-        return PROTO_MAX_BULK_LEN
-    try:
-        return dispatcher.config.get_int(b"proto-max-bulk-len")
-    except (KeyError, ValueError):
-        return PROTO_MAX_BULK_LEN
-
 
 def _to_int64(n: int) -> int:
     """``n`` wrapped to a C int64, as the machine does."""
@@ -95,7 +86,7 @@ def _bit_offset(ctx: Context, arg: bytes, bits: int = 0) -> int:
     offset = parse_int(arg[1:] if use_hash else arg, BIT_OFFSET_OUT_OF_RANGE)
     if use_hash:
         offset = _to_int64(offset * bits)
-    if offset < 0 or (offset >> 3) >= _max_bulk_len(ctx):
+    if offset < 0 or (offset >> 3) >= proto_max_bulk_len(ctx):
         raise CommandError(BIT_OFFSET_OUT_OF_RANGE)
     return offset
 

@@ -125,7 +125,8 @@ def _expire_at_ms(ctx: Context, arg: bytes, kind: bytes, fullname: str) -> int:
     return ms
 
 
-def _proto_max_bulk_len(ctx: Context) -> int:
+def proto_max_bulk_len(ctx: Context) -> int:
+    """The proto-max-bulk-len in force: the largest string a command may build."""
     dispatcher = ctx.dispatcher
     if dispatcher is None:
         return PROTO_MAX_BULK_LEN
@@ -137,7 +138,7 @@ def _proto_max_bulk_len(ctx: Context) -> int:
 
 def _check_string_length(ctx: Context, size: int, append: int) -> None:
     """Redis 7.0.15 checkStringLength: the resulting string must fit proto-max-bulk-len."""
-    if size + append > _proto_max_bulk_len(ctx):
+    if size + append > proto_max_bulk_len(ctx):
         raise CommandError(STRING_TOO_LONG)
 
 
@@ -473,7 +474,7 @@ def cmd_lcs(ctx: Context, key1: bytes, key2: bytes, *options: bytes):
     # Redis allocates an (alen+1) x (blen+1) table of uint32 and refuses one larger
     # than proto-max-bulk-len (512 MiB by default).  The same limit applies here,
     # though kvfake keeps only one bit per cell (see _lcs_table).
-    if (len(a) + 1) * (len(b) + 1) * 4 > _proto_max_bulk_len(ctx):
+    if (len(a) + 1) * (len(b) + 1) * 4 > proto_max_bulk_len(ctx):
         raise CommandError(LCS_TOO_MUCH_MEMORY)
     if get_len and not get_idx:
         return _lcs_length(a, b)

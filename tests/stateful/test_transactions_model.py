@@ -418,6 +418,17 @@ class TransactionsMachine(StringsKeysMachine):
     def forget_all(self) -> None:
         self.last_pttl.clear()
 
+    def forget_gone(self) -> None:
+        """What the invariant does between rules, for the steps of one rule: a key that is gone (an
+        aggregate emptied, a key expired) may come back with another TTL."""
+        for db, key in list(self.last_pttl):
+            if self.model.live(key, db) is None:
+                del self.last_pttl[(db, key)]
+
+    def travel(self, ms: int, sweep: bool) -> None:
+        super().travel(ms, sweep)
+        self.forget_gone()
+
     @invariant()
     def keyspace_agrees(self):
         with self.backend.observing():
@@ -496,6 +507,7 @@ class TransactionsMachine(StringsKeysMachine):
                 continue
             self.switch(conn)
             getattr(self, name)(**({"conn": conn, **arguments} if name in TAKES_CONN else arguments))
+            self.forget_gone()
 
     @rule(conn=CONNS)
     def switch_to(self, conn):

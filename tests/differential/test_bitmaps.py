@@ -2,7 +2,7 @@
 
 Every command of kvfake/commands/bitmaps.py (SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO),
 each option, the order of Redis's checks and every error path. Scripts that need a non-string key use
-LPUSH and skip while kvfake lacks it (``_skip_if_kvfake_lacks``). RESP3 matters for BITFIELD's nulls
+LPUSH. RESP3 matters for BITFIELD's nulls
 (OVERFLOW FAIL); every script runs in both protocols.
 """
 
@@ -585,42 +585,16 @@ def _rdb_changes(argv, raw: bytes) -> bytes:
     return raw
 
 
-# The group's own commands; anything else a script uses may not exist in kvfake yet.
-OWN = frozenset("SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO".split())
-
-_present: dict = {}
-
-
-def _skip_if_kvfake_lacks(kvfake_server, scripts) -> None:
-    """Skip while kvfake does not know a command of another group that the script (or the
-    pair's setup: FLUSHALL, SELECT, HELLO) needs."""
-    names = {argv[0].upper() for script in scripts for argv in script} - OWN
-    names = {n.decode() if isinstance(n, bytes) else n for n in names}
-    names |= {"FLUSHALL", "SELECT", "HELLO"}
-    missing = []
-    for name in sorted(names):
-        if name not in _present:
-            with RawConnection(kvfake_server.host, kvfake_server.port) as conn:
-                reply = conn.call(name)
-            _present[name] = not reply.startswith(b"-ERR unknown command")
-        if not _present[name]:
-            missing.append(name)
-    if missing:
-        pytest.skip(f"kvfake has no {', '.join(missing)} yet")
-
-
 RESP = pytest.mark.parametrize("resp", [2, 3], ids=["resp2", "resp3"])
 
 
 @RESP
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_bitmaps(pair, kvfake_server, name, resp):
-    _skip_if_kvfake_lacks(kvfake_server, [SCRIPTS[name]])
     pair.check(SCRIPTS[name], resp=resp, name=name)
 
 
 def test_bitmaps_offset_limit_follows_config(pair, redis_server, kvfake_server):
-    _skip_if_kvfake_lacks(kvfake_server, [SMALL_LIMIT_SCRIPT])
     try:
         pair.check(SMALL_LIMIT_SCRIPT, name="offset-limit-follows-config")
     finally:
@@ -630,5 +604,4 @@ def test_bitmaps_offset_limit_follows_config(pair, redis_server, kvfake_server):
 
 
 def test_bitmaps_count_only_real_changes(pair, kvfake_server):
-    _skip_if_kvfake_lacks(kvfake_server, [DIRTY_SCRIPT])
     pair.check(DIRTY_SCRIPT, normalize=_rdb_changes, name="dirty")

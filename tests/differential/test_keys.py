@@ -1,8 +1,7 @@
 """Differential scripts for the generic (keyspace) group: kvfake vs redis-server 7.0.15, raw bytes.
 
 Every command of kvfake/commands/keys.py, its options and its error paths, in RESP2 and RESP3.
-Scripts that also need commands of other groups (RPUSH, SADD, HSET, CONFIG, DBSIZE...) skip while
-kvfake lacks them; see ``_skip_if_kvfake_lacks``.
+Scripts also use commands of other groups (RPUSH, SADD, HSET, CONFIG, DBSIZE...).
 
 Unordered replies: KEYS is compared after sorting its elements; a SCAN that fits in one reply after
 sorting its key list (``_sort_scan``).  Longer scans are compared by full iteration on each server
@@ -632,30 +631,6 @@ SCRIPTS = {
     ],
 }
 
-# commands of this group: scripts naming anything else may have to wait for another group
-OWN = {
-    "DEL", "UNLINK", "EXISTS", "TOUCH", "TYPE", "KEYS", "SCAN", "RANDOMKEY", "RENAME", "RENAMENX",
-    "COPY", "MOVE", "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "TTL", "PTTL", "EXPIRETIME",
-    "PEXPIRETIME", "PERSIST", "OBJECT", "SET", "GET", "SELECT",
-}
-_present: dict = {}
-
-
-def _skip_if_kvfake_lacks(kvfake_server, scripts) -> None:
-    """Skip while kvfake does not know a command of another group that a script needs."""
-    names = {argv[0].upper() for script in scripts for argv in script} - OWN
-    missing = []
-    for name in sorted(names):
-        if name not in _present:
-            with RawConnection(kvfake_server.host, kvfake_server.port) as conn:
-                reply = conn.call(name)
-            _present[name] = not reply.startswith(b"-ERR unknown command")
-        if not _present[name]:
-            missing.append(name)
-    if missing:
-        pytest.skip(f"kvfake has no {', '.join(missing)} yet")
-
-
 def _sort_scan(argv, raw: bytes) -> bytes:
     """SCAN's reply with its key list sorted; KEYS sorted; anything else unchanged."""
     name = argv[0].upper()
@@ -678,7 +653,6 @@ RESP = pytest.mark.parametrize("resp", [2, 3], ids=["resp2", "resp3"])
 @RESP
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_keys(pair, kvfake_server, name, resp):
-    _skip_if_kvfake_lacks(kvfake_server, [SCRIPTS[name]])
     pair.check(SCRIPTS[name], resp=resp, name=name, normalize=[_sort_scan, "sort-elements", "sort-pairs"])
 
 
@@ -729,7 +703,6 @@ FULL_SCANS = {
 @pytest.mark.parametrize("name", FULL_SCANS)
 def test_scan_full_iteration(pair, redis_server, kvfake_server, name):
     setup, options = FULL_SCANS[name]
-    _skip_if_kvfake_lacks(kvfake_server, [setup])
     pair.reset()
     for argv in setup:
         pair.step(argv)

@@ -719,29 +719,12 @@ RANDOM = {
 
 # -- skips for commands of other groups ------------------------------------------------------------
 
-_present: dict = {}
-
-
-def _skip_if_kvfake_lacks(kvfake_server, script) -> None:
-    names = {argv[0].upper() if isinstance(argv[0], str) else argv[0].decode().upper() for argv in script}
-    missing = []
-    for name in sorted(names):
-        if name not in _present:
-            with RawConnection(kvfake_server.host, kvfake_server.port) as conn:
-                _present[name] = not conn.call(name).startswith(b"-ERR unknown command")
-        if not _present[name]:
-            missing.append(name)
-    if missing:
-        pytest.skip(f"kvfake has no {', '.join(missing)} yet")
-
-
 RESP = pytest.mark.parametrize("resp", [2, 3], ids=["resp2", "resp3"])
 
 
 @RESP
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_sets(pair, kvfake_server, name, resp):
-    _skip_if_kvfake_lacks(kvfake_server, SCRIPTS[name])
     pair.check(SCRIPTS[name], resp=resp, name=name)
 
 
@@ -749,7 +732,6 @@ def test_sets(pair, kvfake_server, name, resp):
 @pytest.mark.parametrize("name", UNORDERED)
 def test_sets_unordered(pair, kvfake_server, name, resp):
     script = UNORDERED[name]
-    _skip_if_kvfake_lacks(kvfake_server, script)
     members = [a for argv in script if argv[0] == "SADD" for a in argv[2:]]
     pair.check(script, resp=resp, name=name, normalize=["sort-elements", _sort_scan_keys, _members_of(*members)])
 

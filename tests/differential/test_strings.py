@@ -1,8 +1,8 @@
 """Differential scripts for the string group: kvfake vs redis-server 7.0.15, raw bytes, RESP2 and RESP3.
 
 Every command of kvfake/commands/strings.py, each option and combination, and every error path.
-Scripts that also use commands of other groups (LPUSH for a wrong-type key, TTL, OBJECT ENCODING,
-CONFIG...) skip while kvfake lacks them; see ``_skip_if_kvfake_lacks``.
+Scripts also use commands of other groups (LPUSH for a wrong-type key, TTL, OBJECT ENCODING,
+CONFIG...).
 
 Times: only relative expiries are checked with TTL (seconds, rounded: stable within a script);
 absolute ones are checked through their effect (a past EXAT/PXAT makes the key vanish).
@@ -862,46 +862,18 @@ ENCODING_SCRIPTS = {
     ],
 }
 
-# The group's own commands; anything else a script uses may not exist in kvfake yet.
-OWN = frozenset(
-    """GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX APPEND STRLEN GETRANGE
-    SUBSTR SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT LCS""".split()
-)
-
-_present: dict = {}
-
-
-def _skip_if_kvfake_lacks(kvfake_server, scripts) -> None:
-    """Skip while kvfake does not know a command of another group that the script (or the
-    pair's setup: FLUSHALL, SELECT, HELLO) needs."""
-    names = {argv[0].upper() for script in scripts for argv in script} - OWN
-    names |= {"FLUSHALL", "SELECT", "HELLO"}
-    missing = []
-    for name in sorted(names):
-        if name not in _present:
-            with RawConnection(kvfake_server.host, kvfake_server.port) as conn:
-                reply = conn.call(name)
-            _present[name] = not reply.startswith(b"-ERR unknown command")
-        if not _present[name]:
-            missing.append(name)
-    if missing:
-        pytest.skip(f"kvfake has no {', '.join(missing)} yet")
-
-
 RESP = pytest.mark.parametrize("resp", [2, 3], ids=["resp2", "resp3"])
 
 
 @RESP
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_strings(pair, kvfake_server, name, resp):
-    _skip_if_kvfake_lacks(kvfake_server, [SCRIPTS[name]])
     pair.check(SCRIPTS[name], resp=resp, name=name)
 
 
 @RESP
 @pytest.mark.parametrize("name", ENCODING_SCRIPTS)
 def test_strings_object_encoding(pair, kvfake_server, name, resp):
-    _skip_if_kvfake_lacks(kvfake_server, [ENCODING_SCRIPTS[name]])
     pair.check(ENCODING_SCRIPTS[name], resp=resp, name=name)
 
 
@@ -934,7 +906,6 @@ SMALL_LIMIT_SCRIPT = [
 
 
 def test_strings_size_limits_follow_config(pair, redis_server, kvfake_server):
-    _skip_if_kvfake_lacks(kvfake_server, [SMALL_LIMIT_SCRIPT])
     try:
         pair.check(SMALL_LIMIT_SCRIPT, name="size-limits-follow-config")
     finally:

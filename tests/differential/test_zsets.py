@@ -1090,32 +1090,6 @@ def _sort_zscan(argv, raw: bytes) -> bytes:
 NORMALIZE = {"encoding-value-length": _sort_zscan}
 
 
-# -- kvfake needs other groups for some scripts -------------------------------------------------------------
-
-OWN_OR_PRESENT = {
-    "ZADD", "ZINCRBY", "ZSCORE", "ZMSCORE", "ZCARD", "ZCOUNT", "ZLEXCOUNT", "ZRANGE", "ZRANGEBYSCORE",
-    "ZREVRANGEBYSCORE", "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZREVRANGE", "ZRANGESTORE", "ZRANK", "ZREVRANK",
-    "ZREM", "ZREMRANGEBYRANK", "ZREMRANGEBYSCORE", "ZREMRANGEBYLEX", "ZPOPMIN", "ZPOPMAX", "ZMPOP",
-    "ZUNION", "ZINTER", "ZDIFF", "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE", "ZINTERCARD", "ZRANDMEMBER",
-    "ZSCAN", "SET", "GET", "TYPE", "EXISTS", "DEL", "OBJECT", "RENAME", "RENAMENX", "COPY", "MOVE",
-    "SELECT", "FLUSHDB", "EXPIRE", "PEXPIRE", "PEXPIREAT", "PERSIST", "TTL", "CONFIG",
-}
-_present: dict = {}
-
-
-def _skip_if_kvfake_lacks(kvfake_server, script) -> None:
-    names = {(a.decode() if isinstance(a, bytes) else a).upper() for a in (argv[0] for argv in script)}
-    missing = []
-    for name in sorted(names - OWN_OR_PRESENT):
-        if name not in _present:
-            with RawConnection(kvfake_server.host, kvfake_server.port) as conn:
-                _present[name] = not conn.call(name).startswith(b"-ERR unknown command")
-        if not _present[name]:
-            missing.append(name)
-    if missing:
-        pytest.skip(f"kvfake has no {', '.join(missing)} yet")
-
-
 @pytest.fixture
 def restore_zset_config(redis_server, kvfake_server):
     """Put the zset encoding limits back on both servers, whatever the script did."""
@@ -1131,7 +1105,6 @@ RESP = pytest.mark.parametrize("resp", [2, 3], ids=["resp2", "resp3"])
 @RESP
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_zsets(pair, kvfake_server, name, resp):
-    _skip_if_kvfake_lacks(kvfake_server, SCRIPTS[name])
     pair.check(SCRIPTS[name], resp=resp, name=name, normalize=NORMALIZE.get(name))
 
 
@@ -1187,7 +1160,6 @@ WITH_SETS = {
 @RESP
 @pytest.mark.parametrize("name", WITH_SETS)
 def test_zsets_with_other_types(pair, kvfake_server, name, resp):
-    _skip_if_kvfake_lacks(kvfake_server, WITH_SETS[name])
     pair.check(WITH_SETS[name], resp=resp, name=name)
 
 
@@ -1335,7 +1307,6 @@ BLOCKING_SCRIPTS = {
 @RESP
 @pytest.mark.parametrize("name", BLOCKING_SCRIPTS)
 def test_zsets_blocking_commands(pair, kvfake_server, name, resp):
-    _skip_if_kvfake_lacks(kvfake_server, BLOCKING_SCRIPTS[name])
     pair.check(BLOCKING_SCRIPTS[name], resp=resp, name=name)
 
 

@@ -170,7 +170,7 @@ class Dispatcher:
         return reply
 
     def plain(self, session) -> bool:
-        """May this client's next commands take the fast lane (:meth:`execute_fast`)?
+        """May this client's next commands take the fast lane (:meth:`execute_batch`)?
 
         True while nothing the full :meth:`execute` checks for applies: the client
         is authenticated (or no password is set), not in MULTI, not a monitor, not
@@ -191,30 +191,56 @@ class Dispatcher:
             and not self.monitors
         )
 
-    def execute_fast(self, ctx: Context, spec, args: list):
-        """:meth:`execute` for a ``fast`` spec whose arity the caller checked, for a
-        client :meth:`plain` said yes to: the same effects, fewer questions."""
-        self.stat_commands += 1
+    def execute_batch(self, ctx: Context, batch: list, start: int, replies: list) -> int:
+        """Run ``batch[start:]`` while its requests are ``fast`` commands with the right
+        arity, for a client :meth:`plain` said yes to; append their replies to
+        ``replies`` and return the index of the first request not run (the caller
+        takes it through :meth:`execute`).
+
+        :meth:`execute`'s effects with fewer questions, and once per batch what may
+        be done once: one store-lock hold, one clock reading (``store.now_ms``; a
+        pipelined batch runs in microseconds), the table lookups.  Fast commands
+        never change what :meth:`plain` looks at, never block nor get postponed.
+        """
         session = ctx.session
-        session.last_command = spec.name
         store = self.store
-        try:
-            with store.lock:
-                store.now_ms = store.clock.now_ms()
-                ctx.db = store.dbs[session.db]
-                reply = spec.handler(ctx, *args[1:])
-            self.command_calls[spec.name] += 1
-        except CommandError as exc:
-            reply = ErrorReply(exc.text)
-            self.count_error(exc.text, args, spec)
-        except Exception as exc:  # a kvfake bug: report, never kill the loop
-            reply = self._internal_error(exc, spec.name, args, spec)
-        if self.observers:
-            for observer in self.observers:
-                observer(ctx, args, reply)
-        if store.ready_keys:
-            self.blocking.serve_ready()
-        return reply
+        table = self.table
+        spec_of = table._cache.get
+        calls = self.command_calls
+        observers = self.observers
+        add = replies.append
+        i = start
+        n = len(batch)
+        with store.lock:
+            store.now_ms = store.clock.now_ms()
+            ctx.db = store.dbs[session.db]
+            while i < n:
+                args = batch[i]
+                spec = spec_of(args[0]) or table.get(args[0])  # get() fills the cache
+                if spec is None or not spec.fast:
+                    break
+                arity = spec.arity
+                if (len(args) != arity) if arity > 0 else (len(args) < -arity):
+                    break
+                try:
+                    reply = spec.handler(ctx, *args[1:])
+                    calls[spec.name] += 1
+                except CommandError as exc:
+                    reply = ErrorReply(exc.text)
+                    self.count_error(exc.text, args, spec)
+                except Exception as exc:  # a kvfake bug: report, never kill the loop
+                    reply = self._internal_error(exc, spec.name, args, spec)
+                add(reply)
+                i += 1
+                if observers:
+                    for observer in observers:
+                        observer(ctx, args, reply)
+                if store.ready_keys:
+                    self.blocking.serve_ready()  # the lock is re-entrant
+        if i > start:
+            self.stat_commands += i - start
+            session.last_command = spec_of(batch[i - 1][0]).name
+        return i
 
     def _internal_error(self, exc: Exception, name: str, args: list, spec) -> ErrorReply:
         """A handler raised something it should not (a kvfake bug): log it, keep the

@@ -29,7 +29,7 @@ import threading
 from kvfake.commands.blocking import Block
 from kvfake.dispatch import POSTPONED
 from kvfake.errors import ProtocolError
-from kvfake.protocol.encoder import encode_into, error_bytes
+from kvfake.protocol.encoder import encode_into, encode_many_into, error_bytes
 from kvfake.protocol.parser import NEED_DATA, RequestParser
 from kvfake.session import ClientSession
 
@@ -93,51 +93,50 @@ class Connection:
         if self.postponed is not None and self.blocked is None:
             args, self.postponed = self.postponed, None  # unpaused: the held command first
             self.run_request(args)
-        # The fast lane: while the client is in no special state (dispatcher.plain),
-        # a data command (spec.fast) with the right arity runs through execute_fast
-        # and its reply is encoded here; anything else takes run_request, after
-        # which the state is looked at again.
+        # The fast lane: while the client is in no special state (dispatcher.plain)
+        # and no fault is armed, the data commands (spec.fast) at the front of each
+        # parsed batch run through execute_batch in one go; the first other request
+        # takes run_request, after which the state is looked at again.
         plain = dispatcher.plain(session)
-        cache_get = dispatcher.table._cache.get
-        execute_fast = dispatcher.execute_fast
+        execute_batch = dispatcher.execute_batch
         ctx = self.ctx
         out = self.out
+        replies: list = []
         parser.auth_required = dispatcher.auth_enabled and not session.authenticated
         batch: list = []  # requests parsed at once (parser.next_batch)
         done = 0
         while not session.close_after_reply and not self.paused and self.blocked is None:
-            if done < len(batch):
-                args = batch[done]
-                done += 1
-            else:
+            if done >= len(batch):
+                done = 0
                 batch = parser.next_batch()
-                if batch:
-                    args = batch[0]
-                    done = 1
-                else:
-                    done = 0
+                if batch is None:
+                    batch = []
+                    break  # nothing buffered
+                if not batch:
                     try:
                         args = parser.next_request()
                     except ProtocolError as exc:
                         if session.reply_mode == "on":  # CLIENT REPLY OFF/SKIP drop this one too
-                            self.out += error_bytes(exc.text)
+                            out += error_bytes(exc.text)
                         session.close_after_reply = True
                         break
                     if args is NEED_DATA:
                         break
+                    batch = [args]
+            if plain and not faults.armed:
+                done = execute_batch(ctx, batch, done, replies)
+                if replies:
+                    encode_many_into(out, replies, session.protover)
+                    replies.clear()
+                if done >= len(batch):
+                    continue
+            args = batch[done]
+            done += 1
             if faults.armed and faults.intercept(self, args):
                 plain = dispatcher.plain(session)
                 continue
-            if plain:
-                spec = cache_get(args[0])
-                if spec is not None and spec.fast:
-                    arity = spec.arity
-                    if (len(args) == arity) if arity > 0 else (len(args) >= -arity):
-                        encode_into(out, execute_fast(ctx, spec, args), session.protover)
-                        continue
             self.run_request(args)
             plain = dispatcher.plain(session)
-            cache_get = dispatcher.table._cache.get  # CONFIG / custom commands may swap the table
             parser.auth_required = dispatcher.auth_enabled and not session.authenticated
         if done < len(batch):
             parser.unread(batch[done:])  # parked or closing: the rest waits, unparsed as far as Redis knows

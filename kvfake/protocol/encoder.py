@@ -216,6 +216,16 @@ def encode_into(out: bytearray, reply: object, protover: int) -> None:
     _TABLES[protover][type(reply)](out, reply, protover)
 
 
+def encode_many_into(out: bytearray, replies: list, protover: int) -> None:
+    """Append the encodings of ``replies``, in order (a batch of pipelined replies)."""
+    table = _TABLES[protover]
+    for reply in replies:
+        if type(reply) is bytes:  # GET, LPOP...: the commonest reply
+            out += b"$%d\r\n%b\r\n" % (len(reply), reply)
+        else:
+            table[type(reply)](out, reply, protover)
+
+
 def encode(reply: object, protover: int = 2) -> bytes:
     """Return the RESP2 (``protover=2``) or RESP3 (``protover=3``) bytes of ``reply``."""
     out = bytearray()

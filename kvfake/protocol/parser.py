@@ -130,8 +130,9 @@ class RequestParser:
         self._chunks = []
         self._chunks_len = 0
 
-    def next_batch(self) -> list:
-        """Every complete, ordinary multibulk request at the front of the buffer.
+    def next_batch(self) -> "list | None":
+        """Every complete, ordinary multibulk request at the front of the buffer;
+        None when nothing at all is buffered.
 
         A fast path for pipelines: one ``split`` over the buffer, then each
         request's header tokens are looked up and its payload lengths compared.
@@ -144,9 +145,11 @@ class RequestParser:
             return batch
         buf = self._buf
         pos = self._pos
+        if pos >= len(buf) and not self._chunks:
+            return None
         if self._argc_left or self.auth_required or self._chunks or len(buf) - pos > 1 << 20:
             return []
-        if pos >= len(buf) or buf[pos] != 42:
+        if buf[pos] != 42:
             return []
         toks = (buf[pos:] if pos else buf).split(b"\r\n")
         last = len(toks) - 1  # the unterminated tail

@@ -1,10 +1,11 @@
 """The thread-safe store: 16 databases, one lock, one clock.
 
-The server thread holds ``lock`` for exactly one command (or one EXEC); every
-public method here takes it too, so a test thread may read and write while
-clients are served.  ``with store.locked() as s:`` groups several steps
-atomically.  ``now_ms`` is refreshed from the clock when the lock is taken for a
-command or an API call and stays frozen while it is held.
+The server thread holds ``lock`` for one command, one EXEC, or one batch of a
+client's pipelined data commands (Dispatcher.execute_batch: what one recv brought,
+microseconds to a few ms); every public method here takes it too, so a test thread
+may read and write while clients are served.  ``with store.locked() as s:`` groups
+several steps atomically.  ``now_ms`` is refreshed from the clock when the lock is
+taken for a command, a batch or an API call and stays frozen while it is held.
 
 Imports: kvfake.clock, kvfake.errors, kvfake.store.database, kvfake.store.values.
 Never: socket, selectors, protocol, commands.

@@ -465,7 +465,7 @@ def test_client_list_shows_every_client_in_id_order(h):
 
 
 def test_client_list_age_and_idle_follow_the_clock(h):
-    other = h.new_client()
+    h.new_client()  # a second client in the list
     h.clock.advance(5)
     listed = lines(h.do(b"CLIENT", b"LIST"))
     assert (listed[0][b"age"], listed[0][b"idle"]) == (b"5", b"0")

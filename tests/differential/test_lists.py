@@ -568,13 +568,19 @@ class Clients:
         self.pending = {n: 0 for n in names}
 
     def send(self, name: str, argv) -> None:
-        self.conns[name].send(command(*argv))
-        self.pending[name] += 1
+        """Send one command, or (a tuple of argv lists) several in one write: a pipeline."""
+        batch = argv if isinstance(argv, tuple) else (argv,)
+        self.conns[name].send(b"".join(command(*a) for a in batch))
+        self.pending[name] += len(batch)
 
-    def expects_reply(self, name: str, argv) -> bool:
-        """True when the command just sent must be answered (nothing queued before it, no block)."""
-        word = argv[0].encode() if isinstance(argv[0], str) else argv[0]
-        return self.pending[name] == 1 and word.upper() not in MAY_BLOCK
+    def expects_reply(self, name: str, argv) -> int:
+        """How many replies the command(s) just sent must get now: all of them when nothing
+        was queued before them and none may block, else 0."""
+        batch = argv if isinstance(argv, tuple) else (argv,)
+        words = [(a[0].encode() if isinstance(a[0], str) else a[0]).upper() for a in batch]
+        if self.pending[name] == len(batch) and not MAY_BLOCK.intersection(words):
+            return len(batch)
+        return 0
 
     def collect(self, want: "dict | None" = None) -> dict:
         """Replies per client: wait (up to PATIENCE) until client n has want[n] of them, then
@@ -624,7 +630,7 @@ def run_blocking(pair_servers, script) -> None:
             else:
                 for side in sides:
                     side.send(who, arg)
-                seen = [redis_side.collect({who: 1} if redis_side.expects_reply(who, arg) else None)]
+                seen = [redis_side.collect({who: redis_side.expects_reply(who, arg)})]
             seen.append(kvfake_side.collect({n: len(r) for n, r in seen[0].items()}))
             assert seen[0] == seen[1], (
                 f"step {i} {who} {arg}: redis {seen[0]!r} != kvfake {seen[1]!r}")
@@ -727,6 +733,14 @@ BLOCKING = {
         ("A", ["BLMPOP", "0", "1", "q", "LEFT"]),
         ("A", ["BRPOP", "q", "0"]),
         ("A", ["EXEC"]),
+    ],
+    # a pipeline of fast commands in one packet: the waiter is served right after the push,
+    # before the pop that follows it (handleClientsBlockedOnKeys after every command)
+    "pipelined-push-then-pop": [
+        ("A", ["BLPOP", "q", "0"]),
+        ("B", (["LPUSH", "q", "a", "b"], ["LPOP", "q"], ["LLEN", "q"], ["LPUSH", "q", "c"], ["LPOP", "q"])),
+        ("C", ["BLPOP", "q", "z", "0"]),
+        ("B", (["RPUSH", "z", "1"], ["RPUSH", "q", "2"], ["LRANGE", "z", "0", "-1"], ["LRANGE", "q", "0", "-1"])),
     ],
     "pipelined-after-blocking-waits": [
         ("A", ["BLPOP", "q", "0"]),

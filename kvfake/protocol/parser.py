@@ -57,6 +57,8 @@ _UNAUTH_BULK = "ERR Protocol error: unauthenticated bulk length"
 # straight to their value; anything else (NUL bytes, odd spacing, big lengths)
 # takes the careful path below, which applies every Redis rule.
 _MBULK_HEADERS = {b"*%d" % i: i for i in range(1, 256)}
+# next_batch: "*N" -> how many tokens of a split buffer the request takes (1 + 2N)
+_MBULK_SPANS = {header: 1 + 2 * n for header, n in _MBULK_HEADERS.items()}
 _BULK_HEADERS = {b"$%d" % i: i for i in range(0, 4096)}
 
 
@@ -155,25 +157,47 @@ class RequestParser:
         last = len(toks) - 1  # the unterminated tail
         out = []
         add = out.append
-        mget = _MBULK_HEADERS.get
+        sget = _MBULK_SPANS.get
         bget = _BULK_HEADERS.get
         i = 0
         while i < last:
-            count = mget(toks[i])
-            if count is None:
+            span = sget(toks[i])  # tokens of the request: "*N", then N x ("$len", payload)
+            if span is None:
                 break
-            j = i + 1 + 2 * count
+            j = i + span
             if j > last:
                 break
-            args = toks[i + 2 : j : 2]
-            for header, arg in zip(toks[i + 1 : j : 2], args):
-                if bget(header) != len(arg):
+            # each payload must be exactly as long as its header says (else it held
+            # a CRLF, or the header lied): unrolled for the common 1-3 arguments
+            if span == 3:
+                a = toks[i + 2]
+                if bget(toks[i + 1]) != len(a):
                     break
+                add([a])
+            elif span == 5:
+                a = toks[i + 2]
+                b = toks[i + 4]
+                if bget(toks[i + 1]) != len(a) or bget(toks[i + 3]) != len(b):
+                    break
+                add([a, b])
+            elif span == 7:
+                a = toks[i + 2]
+                b = toks[i + 4]
+                c = toks[i + 6]
+                if bget(toks[i + 1]) != len(a) or bget(toks[i + 3]) != len(b) or bget(toks[i + 5]) != len(c):
+                    break
+                add([a, b, c])
             else:
-                add(args)
-                i = j
-                continue
-            break
+                args = toks[i + 2 : j : 2]
+                for header, arg in zip(toks[i + 1 : j : 2], args):
+                    if bget(header) != len(arg):
+                        break
+                else:
+                    add(args)
+                    i = j
+                    continue
+                break
+            i = j
         if i:
             self._pos = pos + sum(map(len, toks[:i])) + 2 * i
         return out

@@ -159,6 +159,71 @@ def test_parser_only_returns_requests_or_raises_protocol_error(chunks):
     assert (requests, error) == parse([b"".join(chunks)]), "the chunking changed the outcome"
 
 
+def parse_batched(chunks) -> tuple:
+    """``parse`` as the server drives the parser: ``next_batch`` first, ``next_request`` when it
+    gives up; every other batch is partly given back with ``unread`` and taken again."""
+    parser = RequestParser()
+    requests = []
+    give_back = False
+    for chunk in chunks:
+        parser.feed(chunk)
+        while True:
+            batch = parser.next_batch()
+            if batch is None:
+                break
+            if batch:
+                assert all(isinstance(req, list) and req and all(type(a) is bytes for a in req) for req in batch)
+                give_back = not give_back
+                if give_back and len(batch) > 1:
+                    parser.unread(batch[1:])
+                    batch = batch[:1]
+                requests.extend(batch)
+                continue
+            try:
+                req = parser.next_request()
+            except ProtocolError as e:
+                return requests, e.text
+            if req is NEED_DATA:
+                break
+            requests.append(req)
+    return requests, None
+
+
+@st.composite
+def lying_stream(draw) -> bytes:
+    """Multibulk requests, one of whose payloads holds a CRLF or whose header is off by one:
+    the cases where splitting a buffer on CRLF must not be trusted."""
+    requests = draw(st.lists(st.sampled_from(MULTIBULK_POOL), min_size=1, max_size=6))
+    bad = draw(st.integers(0, len(requests) - 1))
+    out = []
+    for n, argv in enumerate(requests):
+        if n != bad:
+            out.append(command(*argv))
+            continue
+        k = draw(st.integers(0, len(argv) - 1))
+        parts = [b"*%d\r\n" % len(argv)]
+        for m, arg in enumerate(argv):
+            length = len(arg)
+            if m == k:
+                how = draw(st.sampled_from(["crlf", "longer", "shorter"]))
+                if how == "crlf":
+                    cut = draw(st.integers(0, len(arg)))
+                    arg = arg[:cut] + b"\r\n" + arg[cut:]
+                    length = len(arg)
+                else:
+                    length = max(0, length + (1 if how == "longer" else -1))
+            parts.append(b"$%d\r\n%b\r\n" % (length, arg))
+        out.append(b"".join(parts))
+    return b"".join(out)
+
+
+@fuzz_settings(scale=4)
+@given(chunked(st.one_of(fuzz_input, lying_stream(), lying_stream(),
+                         st.builds(b"".join, st.lists(valid_stream(), max_size=8)))))
+def test_batch_parsing_finds_the_same_requests_and_errors(chunks):
+    assert parse_batched(chunks) == parse(chunks)
+
+
 # ------------------------------------------------------------------------------------------- 2. a live server
 
 WITNESS = {b"witness:s": b"intact \x00\xff", b"witness:n": b"41"}

@@ -25,7 +25,8 @@ nothing subscribed answers one frame with a null channel.  UNSUBSCRIBE with no
 argument goes through the client's channels in subscription order (Redis: its
 dict's hash order).
 
-Keyspace notifications: the broker installs the store hooks ``notify_hook``
+Keyspace notifications: while a client is subscribed to a channel or a pattern
+(``sync_hooks``), the broker installs the store hooks ``notify_hook``
 (``Context.notify``, called by handlers where Redis calls notifyKeyspaceEvent),
 ``expired_hook`` (lazy and active expiry: "expired") and ``key_created_hook``
 ("new", Redis's dbAdd), and publishes ``__keyspace@<db>__:<key> <event>`` and
@@ -145,9 +146,7 @@ class PubSub:
         # notify-keyspace-events, parsed once per value
         self._events_value = None
         self._events = 0
-        store.notify_hook = self.notify
-        store.expired_hook = self.expired
-        store.key_created_hook = self.created
+        self.sync_hooks()
 
     @classmethod
     def attach(cls, dispatcher) -> PubSub:
@@ -205,6 +204,21 @@ class PubSub:
         return len(subs)
 
     # -- keyspace notifications (store hooks, called with the store lock held) -----
+
+    def sync_hooks(self) -> None:
+        """Install the store hooks while some client is subscribed to a channel or a
+        pattern (keyspace events go nowhere else), so that writes pay nothing for
+        them otherwise; hooks a test installed itself are left alone."""
+        store = self.store
+        hooks = (("notify_hook", self.notify), ("expired_hook", self.expired),
+                 ("key_created_hook", self.created))
+        on = bool(self.channels or self.patterns)
+        for name, ours in hooks:
+            current = getattr(store, name)
+            if on and current is None:
+                setattr(store, name, ours)
+            elif not on and current == ours:
+                setattr(store, name, None)
 
     def events(self) -> int:
         """The notify-keyspace-events bit mask in force."""
@@ -267,6 +281,7 @@ class PubSub:
                 _forget(table, name, session.id)
             names.clear()
         session.pubsub = None
+        self.sync_hooks()
 
     def reset(self, ctx: Context) -> None:
         """RESET: no subscriptions, no tracking (redis 7.0 clearClientConnectionState)."""
@@ -366,6 +381,7 @@ def _subscribe(ctx: Context, names: tuple, kind: int):
             subs[client_id] = sub
         count = len(sub.shard_channels) if kind == 2 else sub.count
         _deliver(ctx, Push([word, name, count]))
+    b.sync_hooks()
     return NO_REPLY
 
 
@@ -398,6 +414,7 @@ def _unsubscribe(ctx: Context, names: tuple, kind: int):
         frames.append(Push([word, name, count]))
     if sub is not None and not sub:
         session.pubsub = None  # out of pub/sub mode once nothing is left
+    b.sync_hooks()
     for frame in frames:
         _deliver(ctx, frame)
     return NO_REPLY

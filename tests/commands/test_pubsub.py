@@ -308,6 +308,31 @@ def test_notifications_off_by_default(h, events):
     assert events() == b""
 
 
+def test_keyspace_hooks_are_installed_only_while_someone_listens(h):
+    # writes pay nothing for keyspace events while no channel or pattern has a subscriber
+    store = h.store
+    h.do(b"CONFIG", b"SET", b"notify-keyspace-events", b"KEA")
+    hooks = lambda: (store.notify_hook, store.expired_hook, store.key_created_hook)  # noqa: E731
+    assert hooks() == (None, None, None)
+    listener = h.new_client()
+    listener.do(b"SSUBSCRIBE", b"__keyspace@0__:k")  # shard channels get no keyspace events
+    assert hooks() == (None, None, None)
+    listener.do(b"SUBSCRIBE", b"__keyspace@0__:k")
+    assert None not in hooks()
+    listener.take()
+    h.do(b"SET", b"k", b"v")
+    assert listener.take() == message(2, b"__keyspace@0__:k", b"set")
+    listener.do(b"UNSUBSCRIBE")
+    assert hooks() == (None, None, None)
+    listener.do(b"PSUBSCRIBE", b"__key*__:*")
+    assert None not in hooks()
+    listener.do(b"RESET")
+    assert hooks() == (None, None, None)
+    listener.take()
+    h.do(b"SET", b"k", b"v")
+    assert listener.take() == b""
+
+
 def test_set_publishes_keyspace_then_keyevent(h, events):
     h.do(b"CONFIG", b"SET", b"notify-keyspace-events", b"KEA")
     h.do(b"SET", b"k", b"v", b"EX", b"10")

@@ -37,7 +37,9 @@ def serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print("kvfake: --port must be between 0 and 65535", file=sys.stderr)
         return 2
-    server = Server(args.host, args.port, requirepass=args.requirepass, databases=args.databases, seed=args.seed)
+    # no journal: nothing outside this process could read it, and it costs per command
+    server = Server(args.host, args.port, requirepass=args.requirepass, databases=args.databases,
+                    seed=args.seed, journal_size=0)
     try:
         server.start()
     except OSError as exc:

@@ -79,8 +79,11 @@ class Dispatcher:
         self.error_counts: dict = {}
         # commands.server's per-server state (LASTSAVE, run id...), made on first use
         self.server_state: object = None
-        # callables (ctx, args, reply) run after every command (journal, MONITOR...)
+        # callables (ctx, args, reply) run after every command (client tracking...)
         self.observers: list = []
+        # callables (ctx, requests, replies) run once per run of one client's commands:
+        # one command through ``execute``, or a batch through ``execute_batch`` (the journal)
+        self.recorders: list = []
         # parked clients of blocking commands (BLPOP...), served after every command
         self.blocking = BlockingManager(store, internal_errors=self.internal_errors)
         # pub/sub, keyspace events, client tracking: the store's broker (an observer while
@@ -164,6 +167,9 @@ class Dispatcher:
         if self.observers:
             for observer in self.observers:
                 observer(ctx, args, reply)
+        if self.recorders:
+            for recorder in self.recorders:
+                recorder(ctx, (args,), (reply,))
         if self.store.ready_keys:
             # redis 7.0 processCommand: handleClientsBlockedOnKeys after each command
             self.blocking.serve_ready()
@@ -237,9 +243,14 @@ class Dispatcher:
                         observer(ctx, args, reply)
                 if store.ready_keys:
                     self.blocking.serve_ready()  # the lock is re-entrant
-        if i > start:
-            self.stat_commands += i - start
+        ran = i - start
+        if ran:
+            self.stat_commands += ran
             session.last_command = spec_of(batch[i - 1][0]).name
+            if self.recorders:
+                ran_replies = replies[-ran:]
+                for recorder in self.recorders:
+                    recorder(ctx, batch[start:i], ran_replies)
         return i
 
     def _internal_error(self, exc: Exception, name: str, args: list, spec) -> ErrorReply:

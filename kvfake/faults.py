@@ -382,9 +382,12 @@ def _is_block(reply) -> bool:
 
 
 def _observe(conn, args: list, reply) -> None:
-    """Tell the dispatcher's observers (journal...) about a command a fault answered."""
-    for observer in conn.loop.dispatcher.observers:
+    """Tell the dispatcher's observers and recorders (journal) about a command a fault answered."""
+    dispatcher = conn.loop.dispatcher
+    for observer in dispatcher.observers:
         observer(conn.ctx, args, reply)
+    for recorder in dispatcher.recorders:
+        recorder(conn.ctx, (args,), (reply,))
 
 
 def _close_after_output(conn) -> None:

@@ -1,9 +1,10 @@
 """The command journal: every command a server received, and assertions over it.
 
-Strategy: the dispatcher calls :meth:`Journal.observe` after every command (its
-``observers`` hook).  That is the hot path, so it appends one tuple
+Strategy: the dispatcher calls :meth:`Journal.record` after every command, or
+once per pipelined batch of one client's commands (its ``recorders`` hook).  That
+is the hot path, so it appends one tuple per command
 ``(client id, client name, db, args, reply, time ms)`` to a bounded ``deque``
-and nothing more; :class:`JournalEntry` objects, name decoding, flag lookups and
+(a batch: one C-level ``extend`` over ``zip``) and nothing more; :class:`JournalEntry` objects, name decoding, flag lookups and
 matching happen only when a test reads the journal.  The deque keeps the last
 ``capacity`` commands (100,000 by default: a few tens of MB at most); older ones
 are dropped silently, and failure messages say so when the journal is full.
@@ -28,6 +29,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
+from itertools import repeat
 
 from attrs import frozen
 
@@ -331,6 +333,7 @@ class Journal:
         self._table = table
         self._raw: deque = deque(maxlen=capacity)
         self._append = self._raw.append
+        self._extend = self._raw.extend
 
     @property
     def table(self):
@@ -339,10 +342,17 @@ class Journal:
 
     # -- recording (server thread, hot path) -------------------------------------
 
-    def observe(self, ctx, args, reply) -> None:
-        """The dispatcher observer: record one command."""
+    def record(self, ctx, requests, replies) -> None:
+        """The dispatcher recorder: record one client's commands, run one after the other
+        (a pipelined batch takes one C-level ``extend``)."""
         s = ctx.session
-        self._append((s.id, s.name, s.db, args, reply, ctx.store.now_ms))
+        now = ctx.store.now_ms
+        n = len(requests)
+        if n == 1:
+            self._append((s.id, s.name, s.db, requests[0], replies[0], now))
+        else:
+            self._extend(zip(repeat(s.id, n), repeat(s.name, n), repeat(s.db, n), requests, replies,
+                             repeat(now, n)))
 
     # -- reading -----------------------------------------------------------------
 
@@ -355,6 +365,7 @@ class Journal:
         raw = deque(tuple(self._raw), maxlen=value)
         self._raw = raw
         self._append = raw.append
+        self._extend = raw.extend
 
     def _snapshot(self) -> tuple:
         return tuple(self._raw)

@@ -48,7 +48,8 @@ class Server:
     b'+PONG\\r\\n'
 
     ``server.store`` gives thread-safe direct access to the data; ``server.url``
-    is ``redis://host:port/0`` for clients.
+    is ``redis://host:port/0`` for clients.  ``journal_size``: how many commands
+    ``server.journal`` keeps (0: no journal, as ``kvfake serve`` runs).
     """
 
     def __init__(
@@ -88,7 +89,8 @@ class Server:
         self.custom_commands = CustomCommands(self.dispatcher)
         self.random_seed = seed
         self.journal = Journal(table=lambda: self.dispatcher.table, capacity=journal_size)
-        self.dispatcher.observers.append(self.journal.observe)
+        if journal_size:  # 0: no journal at all (``kvfake serve``: no test can read it)
+            self.dispatcher.recorders.append(self.journal.record)
         self.config_baseline: "dict | None" = None
         self._loop: "EventLoop | None" = None
         self._thread: "threading.Thread | None" = None

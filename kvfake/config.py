@@ -646,6 +646,10 @@ _APPLY_ERRORS = {
 }
 
 
+# Config.get_int: value bytes -> int (the spellings CONFIG SET was given; bounded in practice)
+_INTS: dict = {}
+
+
 class Config:
     """The live parameter table of one server.
 
@@ -667,7 +671,13 @@ class Config:
         return self.values[name]
 
     def get_int(self, name: bytes) -> int:
-        return int(self.values[name])
+        """An integer parameter's value (each spelling parsed once: data commands read
+        their encoding limits on every call)."""
+        value = self.values[name]
+        n = _INTS.get(value)
+        if n is None:
+            n = _INTS[value] = int(value)
+        return n
 
     def set(self, name: bytes, value: bytes) -> None:
         """Set ``name`` (and its aliases) without any validation."""

@@ -130,6 +130,8 @@ def parse_float(b: bytes, error: str = NOT_A_FLOAT) -> float:
     "1e400" (overflow) and "1e-400" (underflow to 0) are rejected; "3e-324"
     is accepted (a subnormal is not 0).
     """
+    if b.isdigit() and len(b) < 16:
+        return float(b)  # the common score: ASCII digits only, exact in a double
     m = _FLOAT_RE.fullmatch(b)
     if m is None:
         raise CommandError(error)

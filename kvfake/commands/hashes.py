@@ -81,8 +81,8 @@ def _limits(ctx: Context) -> tuple:
     dispatcher = ctx.dispatcher
     if dispatcher is None:
         return DEFAULT_MAX_ENTRIES, DEFAULT_MAX_VALUE
-    values = dispatcher.config.values
-    return int(values[b"hash-max-listpack-entries"]), int(values[b"hash-max-listpack-value"])
+    get_int = dispatcher.config.get_int
+    return get_int(b"hash-max-listpack-entries"), get_int(b"hash-max-listpack-value")
 
 
 def _write_hash(ctx: Context, key: bytes) -> "tuple[Hash, bool]":
@@ -145,13 +145,16 @@ def _hset(ctx: Context, key: bytes, pairs: tuple, name: str) -> int:
 def cmd_hset(ctx: Context, key: bytes, *pairs: bytes):
     """HSET key field value [field value ...]"""
     if len(pairs) == 2:
-        # hot path (redis-benchmark hset): one field into a hashtable hash, nothing to convert
+        # hot path (redis-benchmark hset): one field into an existing hash
         db = ctx.db
         h = db.lookup(key)
-        if type(h) is Hash and h.big:
-            field = pairs[0]
+        if type(h) is Hash:
+            field, value = pairs
             created = field not in h
-            h[field] = pairs[1]
+            if h.big:
+                h[field] = value
+            else:
+                _set_field(ctx, h, field, value)  # what _hset does for one pair
             db.touch(key)
             ctx.notify("h", b"hset", key)
             return 1 if created else 0

@@ -79,7 +79,7 @@ def _max_intset(ctx: Context) -> int:
     dispatcher = ctx.dispatcher
     if dispatcher is None:
         return DEFAULT_MAX_INTSET
-    n = int(dispatcher.config.values[b"set-max-intset-entries"])
+    n = dispatcher.config.get_int(b"set-max-intset-entries")
     return n if n < INTSET_MAX_ENTRIES else INTSET_MAX_ENTRIES
 
 

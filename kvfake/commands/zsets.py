@@ -213,6 +213,7 @@ def parse_lex_range(lo: bytes, hi: bytes) -> LexRange:
 
 # -- ZADD ZINCRBY ----------------------------------------------------------------
 
+_SCORE_START = frozenset(b"%c" % c for c in b"0123456789+-.")
 _ZADD_FLAGS = {b"nx": "nx", b"xx": "xx", b"ch": "ch", b"incr": "incr", b"gt": "gt", b"lt": "lt"}
 
 
@@ -221,7 +222,8 @@ def _zadd(ctx: Context, key: bytes, args: tuple, incr: bool):
     # first argument after the key, so ZINCRBY z nx m is a syntax error too
     nx = xx = ch = gt = lt = False
     i, n = 0, len(args)
-    while i < n:
+    # every flag starts with a letter: a score first (the usual case) means none
+    while i < n and args[i][:1] not in _SCORE_START:
         flag = _ZADD_FLAGS.get(c_token(args[i]))
         if flag is None:
             break

@@ -49,26 +49,37 @@ class Database:
                 return None
         return self.data.get(key)
 
+    # The typed getters inline the common case of lookup (no expiry at all in this db).
+
     def lookup_typed(self, key: bytes, cls: type):
-        value = self.lookup(key)
+        value = self.lookup(key) if self.expires else self.data.get(key)
         if value is None or isinstance(value, cls):
             return value
         raise WrongTypeError()
 
     def get_string(self, key: bytes) -> "bytes | None":
-        value = self.lookup(key)
+        value = self.lookup(key) if self.expires else self.data.get(key)
         if value is None or isinstance(value, bytes):
             return value
         raise WrongTypeError()
 
     def get_hash(self, key: bytes) -> "Hash | None":
-        return self.lookup_typed(key, Hash)
+        value = self.lookup(key) if self.expires else self.data.get(key)
+        if value is None or value.__class__ is Hash:
+            return value
+        raise WrongTypeError()
 
     def get_list(self, key: bytes) -> "List | None":
-        return self.lookup_typed(key, List)
+        value = self.lookup(key) if self.expires else self.data.get(key)
+        if value is None or value.__class__ is List:
+            return value
+        raise WrongTypeError()
 
     def get_set(self, key: bytes) -> "SetValue | None":
-        return self.lookup_typed(key, SetValue)
+        value = self.lookup(key) if self.expires else self.data.get(key)
+        if value is None or value.__class__ is SetValue:
+            return value
+        raise WrongTypeError()
 
     def exists(self, key: bytes) -> bool:
         return self.lookup(key) is not None

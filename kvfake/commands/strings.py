@@ -272,6 +272,9 @@ def cmd_mset(ctx: Context, *pairs: bytes):
     if len(pairs) & 1:
         raise CommandError(wrong_arity("mset"))
     db = ctx.db
+    if ctx.store.notify_hook is None:
+        db.set_many(pairs)
+        return OK
     lookup = db.lookup
     set_value = db.set_value
     notify = ctx.notify

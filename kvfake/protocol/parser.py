@@ -199,7 +199,8 @@ class RequestParser:
                 break
             i = j
         if i:
-            self._pos = pos + sum(map(len, toks[:i])) + 2 * i
+            # consumed: everything but the tokens left (the unterminated tail at least)
+            self._pos = len(buf) - sum(map(len, toks[i:])) - 2 * (last - i)
         return out
 
     def unread(self, requests: list) -> None:

@@ -103,6 +103,19 @@ class Database:
         if created and store.key_created_hook is not None:
             store.key_created_hook(self.index, key, value)
 
+    def set_many(self, pairs) -> None:
+        """MSET: ``set_value`` for each key, value of the flat ``pairs`` in order (a
+        repeated key: the last value wins); one dict update when nothing watches."""
+        store = self.store
+        if self.expires or store.watchers or store.blocking_keys or store.key_created_hook is not None:
+            for i in range(0, len(pairs), 2):
+                key = pairs[i]
+                self.lookup(key)  # expire a due key first: the write counts as a creation
+                self.set_value(key, pairs[i + 1])
+            return
+        self.data.update(zip(pairs[0::2], pairs[1::2]))
+        store.dirty += len(pairs) // 2
+
     def add_value(self, key: bytes, value) -> None:
         """Store a value under a key known not to exist (aggregate creation)."""
         self.set_value(key, value)

@@ -36,6 +36,7 @@ _CRLF = b"\r\n"
 # Small integers are common (counts, 0/1 answers): pre-build them.
 _INT_CACHE = {i: b":%d\r\n" % i for i in range(-1, 1024)}
 _LEN_CACHE = {i: b"%d\r\n" % i for i in range(0, 1024)}
+_BULK_HEADER = {i: b"$%d" % i for i in range(0, 4096)}
 
 
 def error_bytes(text: str) -> bytes:
@@ -73,6 +74,19 @@ def _none(out: bytearray, v: None, proto: int) -> None:
 def _list(out: bytearray, v: list, proto: int) -> None:
     out += b"*"
     out += _len(len(v))
+    if len(v) >= 8:
+        # a long array of bulk strings (LRANGE, MGET, KEYS...): headers and payloads
+        # interleaved and joined in C; anything else (a long or non-bytes element)
+        # raises before ``out`` is touched and takes the loop below
+        try:
+            parts = [None] * (2 * len(v))
+            parts[0::2] = map(_BULK_HEADER.__getitem__, map(len, v))
+            parts[1::2] = v
+            out += b"\r\n".join(parts)
+            out += _CRLF
+            return
+        except (KeyError, TypeError):
+            pass
     table = _TABLES[proto]
     for item in v:
         if type(item) is bytes:  # the common element (LRANGE, MGET, KEYS...)

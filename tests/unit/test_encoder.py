@@ -70,3 +70,28 @@ def test_encode_refuses_handler_mistakes(bad):
 def test_encode_error_latin1_round_trips_every_byte():
     text = bytes(range(256)).replace(b"\r", b"").replace(b"\n", b"").decode("latin-1")
     assert encode(ErrorReply("ERR " + text), 2) == b"-ERR " + text.encode("latin-1") + b"\r\n"
+
+
+LONG_ARRAYS = {
+    "bulks": [b"x" * n for n in range(20)],
+    "raw-strings": [RawString(b"ab")] * 9,
+    "a-payload-past-the-header-cache": [b"a"] * 8 + [b"b" * 5000],
+    "a-null": [b"a"] * 8 + [None],
+    "an-int": [b"a"] * 8 + [7],
+    "nested-arrays-of-bulks": [[b"a"]] * 9,
+    "a-map": [b"a"] * 8 + [Map([(b"k", b"v")])],
+    "a-double": [Double(b"1.5")] + [b"a"] * 8,
+}
+
+
+@pytest.mark.parametrize("items", LONG_ARRAYS.values(), ids=list(LONG_ARRAYS))
+def test_long_arrays_encode_element_by_element(items):
+    # arrays of 8+ elements take a join in C when every element is a short bulk string
+    for proto in (2, 3):
+        assert encode(items, proto) == b"*%d\r\n" % len(items) + b"".join(encode(i, proto) for i in items)
+
+
+@pytest.mark.parametrize("bad", [True, "text", 1.5], ids=["bool", "str", "float"])
+def test_long_arrays_refuse_handler_mistakes(bad):
+    with pytest.raises(TypeError):
+        encode([b"a"] * 8 + [bad], 2)

@@ -171,8 +171,8 @@ def memory_report(res: Results, cfg) -> str:
                      "load keys/s (pipelined)"], rows)
             + "\n\nredis: Δ INFO used_memory is its allocator's count (the issue's yardstick); ΔRSS also "
               "counts allocator slack. kvfake: ΔRSS of the server process (its INFO used_memory is an "
-              "estimate, not a measure), which includes its journal of the last 100,000 commands: with "
-              "fewer keys than that, the journal's share per key is larger.\n"
+              "estimate, not a measure); `kvfake serve` keeps no journal (a server in a test's thread keeps "
+              "the last 100,000 commands, some MB more).\n"
             + "\n".join(_notes(res, "memory")))
 
 

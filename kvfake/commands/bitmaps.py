@@ -178,8 +178,7 @@ def _store(ctx: Context, key: bytes, old: "bytes | None", new: bytes, changes: i
         ctx.store.dirty += changes - 1
         ctx.notify("$", b"setbit", key)
     elif created:
-        db.set_value(key, new)
-        ctx.store.dirty -= 1  # dbAdd alone does not count as a change
+        db.add_quietly(key, new)  # dbAdd alone: a "new" event, no signal, no change counted
     elif new is not old:
         # The same bytes (or the same bytes grown with zeros) under Redis's raw
         # encoding: an in-place change Redis neither signals nor counts.

@@ -116,6 +116,17 @@ class Database:
         self.data.update(zip(pairs[0::2], pairs[1::2]))
         store.dirty += len(pairs) // 2
 
+    def add_quietly(self, key: bytes, value) -> None:
+        """Redis's dbAdd alone, for a key known not to exist: it exists now (the key-created
+        hook, i.e. the "new" event, runs) but nothing is signalled as modified (WATCH,
+        tracking) nor counted as dirty.  BITFIELD creating a key it writes nothing to."""
+        self.data[key] = value
+        store = self.store
+        if store.blocking_keys:
+            store.signal_ready(self.index, key)
+        if store.key_created_hook is not None:
+            store.key_created_hook(self.index, key, value)
+
     def add_value(self, key: bytes, value) -> None:
         """Store a value under a key known not to exist (aggregate creation)."""
         self.set_value(key, value)

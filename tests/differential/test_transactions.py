@@ -216,6 +216,9 @@ TOUCHES = {
     "bitfield-set-same": ([["SET", "k", "a"]], [["BITFIELD", "k", "SET", "u8", "0", "97"]]),
     "bitfield-get": ([["SET", "k", "a"]], [["BITFIELD", "k", "GET", "u8", "0"]]),
     "bitfield-new-set-0": ([], [["BITFIELD", "k", "SET", "u8", "0", "0"]]),
+    # the key is created (one zero byte) but no field is written: no signal
+    "bitfield-new-overflow-fail": ([], [["BITFIELD", "k", "OVERFLOW", "FAIL", "SET", "u8", "0", "300"]]),
+    "bitfield-new-overflow-fail-incrby": ([], [["BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "i8", "8", "200"]]),
     "pfadd-no-change": ([["PFADD", "k", "a"]], [["PFADD", "k", "a"]]),
     "pfadd-new-empty": ([], [["PFADD", "k"]]),
     "pfcount-refreshes-cache": ([["PFADD", "k", "a", "b"]], [["PFCOUNT", "k"]]),

@@ -242,7 +242,9 @@ def goals_report(res: Results, cfg) -> str:
     if not rows:
         return ""
     return ("\n### Issue 7 goals, as measured in this run\n\n" + table(["goal", "measured", "met"], rows)
-            + "\n\nThe machine is shared and small: ratios from the same run are steadier than absolute figures.\n")
+            + "\n\nThe machine is shared and small: ratios from the same run are steadier than absolute figures."
+            + (" This is a --quick run (short tests, one repetition): only a full run settles a goal, the"
+               " latency ones above all (a few thousand round trips vary by 20% and more).\n" if cfg.quick else "\n"))
 
 
 REPORTS = {

@@ -20,7 +20,7 @@ replies not written yet (Redis exits / frees the client): :func:`close_without_r
 connection for that through ``session.pending_action``.  SHUTDOWN then asks the server to stop
 (``ctx.server.stop_soon()``, when the server has it).
 
-Imports: kvfake.commands.registry/context/args/server, kvfake.errors, kvfake.protocol.replies,
+Imports: kvfake.commands.registry/context/args/server, kvfake.config, kvfake.errors, kvfake.protocol.replies,
 kvfake.store.values, kvfake.store.zset.  Never: socket, selectors, protocol.encoder.
 """
 
@@ -35,6 +35,7 @@ from kvfake.commands.args import INT64_MAX, parse_int, parse_range_int
 from kvfake.commands.context import Context
 from kvfake.commands.registry import CommandGroup
 from kvfake.commands.server import REDIS_VERSION, _help, _info_memory, server_state
+from kvfake.config import string2ll
 from kvfake.errors import SYNTAX_ERROR, CommandError
 from kvfake.protocol.replies import NO_REPLY, OK, Double, Map, Verbatim
 from kvfake.store.values import Hash, List, RawString, SetValue, string_encoding
@@ -464,19 +465,9 @@ def _slots(n: int) -> int:
     return 0 if n == 0 else max(4, 1 << (n - 1).bit_length())
 
 
-def _as_int(value: bytes) -> "int | None":
-    if not 0 < len(value) <= 20:
-        return None
-    try:
-        n = int(value)
-    except ValueError:
-        return None
-    return n if b"%d" % n == value and -(1 << 63) <= n < 1 << 63 else None
-
-
 def _lp_entry(value: bytes) -> int:
     """Bytes of one listpack entry (encoding, data and back length) holding ``value``."""
-    n = _as_int(value)
+    n = string2ll(value)
     if n is not None:
         if 0 <= n <= 127:
             size = 1

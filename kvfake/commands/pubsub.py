@@ -486,6 +486,15 @@ def _channel_list(table: dict, sub: bytes, args: tuple) -> list:
     return [name for name in table if match(name)]
 
 
+def _subscriber_counts(table: dict, channels: tuple) -> list:
+    """NUMSUB / SHARDNUMSUB: channel, subscriber count, channel, count..."""
+    out = []
+    for channel in channels:
+        out.append(channel)
+        out.append(len(table.get(channel, ())))
+    return out
+
+
 @group.command("pubsub|channels", arity=-2, flags="pubsub loading stale")
 def cmd_pubsub_channels(ctx: Context, sub: bytes, *pattern: bytes):
     """PUBSUB CHANNELS [pattern]"""
@@ -495,12 +504,7 @@ def cmd_pubsub_channels(ctx: Context, sub: bytes, *pattern: bytes):
 @group.command("pubsub|numsub", arity=-2, flags="pubsub loading stale")
 def cmd_pubsub_numsub(ctx: Context, sub: bytes, *channels: bytes):
     """PUBSUB NUMSUB [channel [channel ...]]"""
-    table = broker(ctx).channels
-    out = []
-    for channel in channels:
-        out.append(channel)
-        out.append(len(table.get(channel, ())))
-    return out
+    return _subscriber_counts(broker(ctx).channels, channels)
 
 
 @group.command("pubsub|numpat", arity=2, flags="pubsub loading stale")
@@ -519,12 +523,7 @@ def cmd_pubsub_shardchannels(ctx: Context, sub: bytes, *pattern: bytes):
 @group.command("pubsub|shardnumsub", arity=-2, flags="pubsub loading stale")
 def cmd_pubsub_shardnumsub(ctx: Context, sub: bytes, *shardchannels: bytes):
     """PUBSUB SHARDNUMSUB [shardchannel [shardchannel ...]]"""
-    table = broker(ctx).shard_channels
-    out = []
-    for channel in shardchannels:
-        out.append(channel)
-        out.append(len(table.get(channel, ())))
-    return out
+    return _subscriber_counts(broker(ctx).shard_channels, shardchannels)
 
 
 @group.command("pubsub|help", arity=2, flags="loading stale")

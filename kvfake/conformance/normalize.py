@@ -169,14 +169,19 @@ def client_ids(raw: bytes) -> bytes:
         return b":<id>\r\n" if re.fullmatch(rb":[0-9]+\r\n", raw) else raw
     if raw[:1] in (b"*", b"%"):  # HELLO's reply, or an EXEC reply holding one
         return _HELLO_ID.sub(b"$2\r\nid\r\n:<id>\r\n", raw)
-    text = blob(raw)
+    prefix, text = _blob_text(raw)
     if text is None:
         return raw
-    prefix = b""
-    if raw[:1] == b"=":
-        prefix, text = text[:4], text[4:]
     lines = b"\n".join(_client_line(line) if line else line for line in text.split(b"\n"))
     return with_blob(raw, prefix + lines)
+
+
+def _blob_text(raw: bytes) -> "tuple[bytes, bytes | None]":
+    """A bulk or verbatim reply's text, and the verbatim format prefix (``txt:``) kept apart."""
+    text = blob(raw)
+    if text is not None and raw[:1] == b"=":
+        return text[:4], text[4:]
+    return b"", text
 
 
 # -- INFO ------------------------------------------------------------------------------------------
@@ -188,12 +193,9 @@ _KEYS_EXPIRES = re.compile(rb"(keys=[0-9]+,expires=[0-9]+),avg_ttl=[0-9]+\Z")
 
 def info_reply(raw: bytes) -> bytes:
     """INFO's text: section headers and field names kept in order, values blanked (see the table)."""
-    text = blob(raw)
+    prefix, text = _blob_text(raw)
     if text is None:
         return raw
-    prefix = b""
-    if raw[:1] == b"=":
-        prefix, text = text[:4], text[4:]
     out = []
     drop = False
     for line in text.split(b"\r\n"):

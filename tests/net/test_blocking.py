@@ -13,7 +13,7 @@ import time
 import pytest
 
 from kvfake import ManualClock, Server
-from tests.support.raw import RawConnection
+from tests.support.raw import connect, wait_until
 from tests.support.resp import NIL_ARRAY, PONG, array, bulk, command, error, integer, null
 
 QUIET = 0.1
@@ -21,19 +21,6 @@ QUIET = 0.1
 
 def bulks(*items) -> bytes:
     return array(*(bulk(i) for i in items))
-
-
-def connect(server) -> RawConnection:
-    return RawConnection(server.host, server.port, timeout=5)
-
-
-def wait_until(predicate, timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
 
 
 def blocked_count(server) -> int:

@@ -12,23 +12,10 @@ import time
 import pytest
 
 from kvfake import ManualClock, Server
-from tests.support.raw import RawConnection
+from tests.support.raw import connect, wait_until
 from tests.support.resp import NIL, OK, PONG, bulk, command, integer
 
 QUIET = 0.1
-
-
-def connect(server) -> RawConnection:
-    return RawConnection(server.host, server.port, timeout=5)
-
-
-def wait_until(predicate, timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
 
 
 def held(server, conn, *argv) -> None:

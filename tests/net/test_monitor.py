@@ -14,23 +14,10 @@ import time
 
 import pytest
 
-from tests.support.raw import RawConnection
+from tests.support.raw import RawConnection, connect, wait_until
 from tests.support.resp import OK, PONG, bulk, command, integer
 
 LINE = re.compile(rb'\+([0-9]+)\.([0-9]{6}) \[([0-9]+) ([^\]]+)\] (.*)\r\n')
-
-
-def connect(server) -> RawConnection:
-    return RawConnection(server.host, server.port, timeout=5)
-
-
-def wait_until(predicate, timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
 
 
 def addr(conn: RawConnection) -> bytes:

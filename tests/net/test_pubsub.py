@@ -18,7 +18,7 @@ from redis.cache import CacheConfig
 from redis.keyspace_notifications import EventType, KeyspaceNotifications
 
 from kvfake import ManualClock, Server
-from tests.support.raw import RawConnection
+from tests.support.raw import RawConnection, wait_until
 from tests.support.resp import bulk, command, integer
 
 
@@ -34,15 +34,6 @@ def manual_server():
 
 def client(server, **kwargs) -> redis.Redis:
     return redis.Redis(host=server.host, port=server.port, **kwargs)
-
-
-def wait_until(predicate, timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
 
 
 def next_message(pubsub, timeout: float = 3.0):

@@ -27,7 +27,7 @@ import time
 
 from tests.support.resp import Reader, command
 
-__all__ = ["RawConnection"]
+__all__ = ["RawConnection", "connect", "wait_until"]
 
 
 class RawConnection:
@@ -144,3 +144,18 @@ class RawConnection:
             self.sock.close()
         except OSError:
             pass
+
+
+def connect(server, timeout: float = 5) -> RawConnection:
+    """A RawConnection to anything with ``host`` and ``port`` (a kvfake Server, a redis-server)."""
+    return RawConnection(server.host, server.port, timeout=timeout)
+
+
+def wait_until(predicate, timeout: float = 3.0) -> bool:
+    """Poll ``predicate`` every 5 ms until it is true or ``timeout`` passes; its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return predicate()
